@@ -126,3 +126,17 @@ const (
 	ReasonTokenMismatch     = "token_mismatch"
 	ReasonSourceIP          = "source_ip_not_allowed"
 )
+
+// Sample is a realistic, correctly authenticated delivery made with a given secret document
+// (locally, the fake development secrets). `payhooks send` posts samples to the local
+// gateway and the files in events/ are generated from them, so both stay in step with the
+// provider's verification code.
+type Sample struct {
+	Name    string            // variant, matched case-insensitively by `payhooks send --status`
+	Path    string            // request path, e.g. /webhooks/instaxchange or /webhooks/cxtn/<token>
+	Headers map[string]string // e.g. the signature header; content-type is added by the sender
+	Body    []byte
+}
+
+// SampleFunc builds a provider's samples from its secret document.
+type SampleFunc func(secretDoc []byte) ([]Sample, error)
