@@ -10,11 +10,11 @@ const at = "@"
 
 func TestEmail(t *testing.T) {
 	for in, want := range map[string]string{
-		"john.doe"+at+"example.com": "j***@example.com",
-		"a@b.co":           "a***@b.co",
-		"nobody":           "***",
-		"@x.com":           "***",
-		"j***@example.com": "j***@example.com",
+		"john.doe" + at + "example.com": "j***@example.com",
+		"a@b.co":                        "a***@b.co",
+		"nobody":                        "***",
+		"@x.com":                        "***",
+		"j***@example.com":              "j***@example.com",
 	} {
 		if got := Email(in); got != want {
 			t.Errorf("Email(%q)=%q want %q", in, got, want)
@@ -36,7 +36,7 @@ func TestPAN(t *testing.T) {
 }
 
 func TestJSON(t *testing.T) {
-	raw := `{"email":"john.doe`+at+`example.com","cardNumber":"5554748800912345","n":0.0421399418187522,"nested":{"Email":"jane`+at+`example.org","list":["bob`+at+`x.io"]},"cardId":"1232330814012345678"}`
+	raw := `{"email":"john.doe` + at + `example.com","cardNumber":"5554748800912345","n":0.0421399418187522,"nested":{"Email":"jane` + at + `example.org","list":["bob` + at + `x.io"]},"cardId":"1232330814012345678"}`
 	out, err := JSON([]byte(raw))
 	if err != nil {
 		t.Fatal(err)

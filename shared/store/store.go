@@ -75,7 +75,9 @@ func stateKey(provider, objectRef string) map[string]types.AttributeValue {
 }
 
 func s(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
-func n(v int64) types.AttributeValue  { return &types.AttributeValueMemberN{Value: strconv.FormatInt(v, 10)} }
+func n(v int64) types.AttributeValue {
+	return &types.AttributeValueMemberN{Value: strconv.FormatInt(v, 10)}
+}
 
 const timeLayout = "2006-01-02T15:04:05.000000000Z07:00" // fixed width, so string order is time order
 
