@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/payhooks/payhooks/shared/event"
+	"github.com/payhooks/payhooks/shared/secrets"
 )
 
 // Request is an inbound webhook as the pipeline hands it to a provider: the exact body
@@ -140,3 +141,6 @@ type Sample struct {
 
 // SampleFunc builds a provider's samples from its secret document.
 type SampleFunc func(secretDoc []byte) ([]Sample, error)
+
+// Factory builds a provider that reads its secret document, named secretName, from src.
+type Factory func(src secrets.Source, secretName string) Provider

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/payhooks/payhooks/shared/devstack"
+	"github.com/payhooks/payhooks/shared/registry"
+	"github.com/payhooks/payhooks/shared/store"
+)
+
+func init() {
+	register("events", "list stored events (filters: --provider --status --published --since)", listEvents)
+}
+
+func listEvents(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("events", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	prov := fs.String("provider", "", "only this provider")
+	status := fs.String("status", "", "only this status (succeeded, failed, pending, ...)")
+	published := fs.String("published", "", "only this publish state: published, pending or skipped")
+	since := fs.Duration("since", 0, "only events received within this long (e.g. 2h)")
+	limit := fs.Int("limit", 100, "at most this many")
+	asJSON := fs.Bool("json", false, "print each event's full JSON")
+	endpoint := fs.String("endpoint", dynamoEndpoint(), "DynamoDB endpoint")
+	table := fs.String("table", localTable, "table name")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := devstack.LocalConfig(ctx)
+	if err != nil {
+		return err
+	}
+	st := &store.Store{Client: devstack.NewClients(cfg, *endpoint, "").DynamoDB, Table: *table}
+	f := store.ListFilter{Status: *status, PublishState: *published, Limit: *limit}
+	if *since > 0 {
+		f.From = time.Now().Add(-*since)
+	}
+	var all []store.StoredEvent
+	for _, w := range registry.Webhooks {
+		if *prov != "" && *prov != w.Provider {
+			continue
+		}
+		f.Provider = w.Provider
+		evs, err := st.ListByProvider(ctx, f)
+		if err != nil {
+			return err
+		}
+		all = append(all, evs...)
+	}
+	if *asJSON {
+		for _, e := range all {
+			var v any
+			_ = json.Unmarshal(e.Payload, &v)
+			b, _ := json.MarshalIndent(v, "", "  ")
+			fmt.Fprintln(stdout, string(b))
+		}
+		return nil
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "RECEIVED\tPROVIDER\tTYPE\tSTATUS\tPUBLISH\tID")
+	for _, e := range all {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.ReceivedAt[:19], e.Provider, e.Type, e.Status, e.PublishState, e.ID)
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,9 @@
+// Command axpay-webhook is the Lambda behind POST /webhooks/axpay; it only wires.
+package main
+
+import (
+	"github.com/payhooks/payhooks/shared/app"
+	"github.com/payhooks/payhooks/shared/provider/axpay"
+)
+
+func main() { app.RunWebhook("axpay", axpay.New) }

@@ -1,0 +1,9 @@
+// Command axs-webhook is the Lambda behind POST /webhooks/axs; it only wires.
+package main
+
+import (
+	"github.com/payhooks/payhooks/shared/app"
+	"github.com/payhooks/payhooks/shared/provider/axs"
+)
+
+func main() { app.RunWebhook("axs", axs.New) }

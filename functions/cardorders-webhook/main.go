@@ -1,0 +1,9 @@
+// Command cardorders-webhook is the Lambda behind POST /webhooks/cardorders; it only wires.
+package main
+
+import (
+	"github.com/payhooks/payhooks/shared/app"
+	"github.com/payhooks/payhooks/shared/provider/cardorders"
+)
+
+func main() { app.RunWebhook("cardorders", cardorders.New) }

@@ -1,0 +1,9 @@
+// Command cxtn-webhook is the Lambda behind POST /webhooks/cxtn; it only wires.
+package main
+
+import (
+	"github.com/payhooks/payhooks/shared/app"
+	"github.com/payhooks/payhooks/shared/provider/cxtn"
+)
+
+func main() { app.RunWebhook("cxtn", cxtn.New) }
