@@ -50,7 +50,7 @@ func (m *EMF) Add(metric string, value float64, dims map[string]string) {
 		"Timestamp": now().UnixMilli(),
 		"CloudWatchMetrics": []any{map[string]any{
 			"Namespace":  Namespace,
-			"Dimensions": [][]string{keys},
+			"Dimensions": dimensionSets(keys),
 			"Metrics":    []any{map[string]string{"Name": metric, "Unit": "Count"}},
 		}},
 	}
@@ -62,4 +62,13 @@ func (m *EMF) Add(metric string, value float64, dims map[string]string) {
 	m.mu.Lock()
 	_, _ = m.out.Write(b)
 	m.mu.Unlock()
+}
+
+// dimensionSets publishes each metric both in total (no dimension, what alarms watch) and
+// per dimension values (what dashboards break down).
+func dimensionSets(keys []string) [][]string {
+	if len(keys) == 0 {
+		return [][]string{{}}
+	}
+	return [][]string{{}, keys}
 }
