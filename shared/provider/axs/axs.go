@@ -1,0 +1,283 @@
+// Package axs is the AXS Payment Link provider: its webhook is a JWE (PBES2-HS512+A256KW /
+// A256GCM, the password being the client secret), and the payment links we send customers
+// to carry the same kind of JWE (see link.go).
+package axs
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/payhooks/payhooks/shared/event"
+	"github.com/payhooks/payhooks/shared/money"
+	"github.com/payhooks/payhooks/shared/provider"
+	"github.com/payhooks/payhooks/shared/redact"
+	"github.com/payhooks/payhooks/shared/secrets"
+)
+
+// Name is the provider name used in event ids and routes.
+const Name = "axs"
+
+// DefaultCurrency is what AXS means when a payload names none ("Currently only support SGD").
+const DefaultCurrency = "SGD"
+
+// SecretDoc is the payhooks/axs secret:
+//
+//	{"clientId": "...", "clientSecrets": ["<active>", "<previous>"],
+//	 "linkBaseUrl": "...", "merchantLinkId": "..."}
+//
+// The first client secret encrypts payment links; every listed secret is tried on webhooks so
+// that a rotation needs no coordinated switch. linkBaseUrl (optional) is the checkout base for
+// the environment the credentials belong to (UATBaseURL when empty); merchantLinkId
+// (optional) is the default payment link id for `payhooks axs link`.
+type SecretDoc struct {
+	ClientID       string   `json:"clientId"`
+	ClientSecrets  []string `json:"clientSecrets"`
+	LinkBaseURL    string   `json:"linkBaseUrl,omitempty"`
+	MerchantLinkID string   `json:"merchantLinkId,omitempty"`
+}
+
+// activeSecrets drops blank entries, which a half-edited rotation can leave behind.
+func (d SecretDoc) activeSecrets() []string {
+	out := make([]string, 0, len(d.ClientSecrets))
+	for _, s := range d.ClientSecrets {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+type axsProvider struct {
+	secret secrets.Doc[SecretDoc]
+	// beforeDerive, when set, is called before every PBKDF2 key derivation; tests use it to
+	// prove that refused tokens cost no derivation.
+	beforeDerive func(p2c int)
+}
+
+// New returns the AXS provider reading its secret document secretName from src.
+func New(src secrets.Source, secretName string) provider.Provider {
+	return &axsProvider{secret: secrets.Doc[SecretDoc]{Source: src, Name: secretName}}
+}
+
+func (p *axsProvider) Name() string { return Name }
+
+// Verify decrypts the webhook and returns its plaintext. The body is either {"data": "<JWE>"}
+// (the form AXS's API uses for requests) or the bare compact JWE.
+func (p *axsProvider) Verify(ctx context.Context, req *provider.Request) ([]byte, error) {
+	compact, err := extractCompact(req.Body)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := parseToken(compact)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := p.secret.Load(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("axs: load secret: %w", err)
+	}
+	active := doc.activeSecrets()
+	if len(active) == 0 {
+		return nil, fmt.Errorf("axs: %w: %s has no clientSecrets", secrets.ErrUnavailable, p.secret.Name)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	plaintext, err := tok.decrypt(active, p.beforeDerive)
+	if err != nil {
+		return nil, err
+	}
+	if !json.Valid(plaintext) {
+		return nil, provider.BadRequest(provider.ReasonBadJSON, errors.New("decrypted payload is not JSON"))
+	}
+	return plaintext, nil
+}
+
+// extractCompact finds the compact JWE in the body. Anything that is neither a JSON wrapper
+// with a string "data" nor a bare token is garbage (400), not an authentication failure.
+func extractCompact(body []byte) (string, error) {
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 {
+		return "", provider.BadRequest(ReasonBadJWE, errors.New("empty body"))
+	}
+	if body[0] == '{' {
+		var w struct {
+			Data *string `json:"data"`
+		}
+		if err := json.Unmarshal(body, &w); err != nil {
+			return "", provider.BadRequest(ReasonBadJWE, fmt.Errorf("wrapper is not JSON: %w", err))
+		}
+		if w.Data == nil || strings.TrimSpace(*w.Data) == "" {
+			return "", provider.BadRequest(ReasonBadJWE, errors.New(`wrapper has no "data" string`))
+		}
+		return strings.TrimSpace(*w.Data), nil
+	}
+	return string(body), nil
+}
+
+// Webhook is the decrypted AXS notification.
+type Webhook struct {
+	Amount          json.RawMessage `json:"amount"` // dollars as a string; a bare number is taken as written
+	Currency        string          `json:"currency"`
+	TransactionRef  string          `json:"transactionRef"`
+	MerchantRef     string          `json:"merchantRef"`
+	Status          string          `json:"status"`
+	ResponseCode    string          `json:"responseCode"`
+	PaymentScheme   string          `json:"paymentScheme"`
+	PaymentDateTime string          `json:"paymentDateTime"`
+}
+
+// Statuses AXS sends.
+const (
+	StatusSuccess  = "SUCCESS"
+	StatusDeclined = "DECLINED"
+	StatusExpired  = "EXPIRED"
+)
+
+// Normalize maps the decrypted webhook to the normalized event.
+func (p *axsProvider) Normalize(_ context.Context, payload []byte) (event.Event, error) {
+	var w Webhook
+	dec := json.NewDecoder(bytes.NewReader(payload))
+	dec.UseNumber()
+	if err := dec.Decode(&w); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return event.Event{}, provider.BadRequest(provider.ReasonBadField, fmt.Errorf("field %q has the wrong type", te.Field))
+		}
+		return event.Event{}, provider.BadRequest(provider.ReasonBadJSON, err)
+	}
+	ref := strings.TrimSpace(w.TransactionRef)
+	status := strings.ToUpper(strings.TrimSpace(w.Status))
+	if ref == "" {
+		return event.Event{}, provider.BadRequest(provider.ReasonMissingField, errors.New("transactionRef"))
+	}
+	if status == "" {
+		return event.Event{}, provider.BadRequest(provider.ReasonMissingField, errors.New("status"))
+	}
+
+	ev := event.Event{
+		ID:          Name + ":" + ref + ":" + status,
+		Provider:    Name,
+		ObjectRef:   ref,
+		MerchantRef: w.MerchantRef,
+	}
+	switch status {
+	case StatusSuccess:
+		ev.Type, ev.Status = "payment.succeeded", event.Succeeded
+	case StatusDeclined:
+		ev.Type, ev.Status = "payment.failed", event.Failed
+		if w.ResponseCode != "" {
+			ev.Failure = &event.Failure{Code: w.ResponseCode}
+		}
+	case StatusExpired:
+		ev.Type, ev.Status = "payment.expired", event.Expired
+	default:
+		ev.Type, ev.Status = event.TypeUnsupported, event.Pending
+	}
+
+	amount, err := amountText(w.Amount)
+	if err != nil {
+		return event.Event{}, provider.BadRequest(provider.ReasonBadField, fmt.Errorf("amount: %w", err))
+	}
+	if amount != "" {
+		currency := strings.TrimSpace(w.Currency)
+		if currency == "" {
+			currency = DefaultCurrency
+		}
+		m, err := money.New(amount, currency)
+		if err != nil {
+			return event.Event{}, provider.BadRequest(provider.ReasonBadField, fmt.Errorf("amount: %w", err))
+		}
+		ev.Amount = &m
+	} else if status == StatusSuccess {
+		// "Mark your order as paid ONLY after the webhook": a success without an amount
+		// cannot be reconciled against the order.
+		return event.Event{}, provider.BadRequest(provider.ReasonMissingField, errors.New("amount"))
+	}
+
+	// An unreadable time is no reason to refuse an authentic payment: OccurredAt stays zero
+	// (the pipeline then uses the receipt time) and the text is kept in details.
+	details := map[string]any{}
+	if w.PaymentDateTime != "" {
+		if t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(w.PaymentDateTime)); err == nil {
+			ev.OccurredAt = t.UTC()
+		} else {
+			details["paymentDateTime"] = w.PaymentDateTime
+		}
+	}
+	if w.PaymentScheme != "" {
+		details["paymentScheme"] = w.PaymentScheme
+	}
+	if w.ResponseCode != "" {
+		details["responseCode"] = w.ResponseCode
+	}
+	if len(details) > 0 {
+		ev.Details = details
+	}
+	raw, err := redact.JSON(payload)
+	if err != nil {
+		return event.Event{}, provider.BadRequest(provider.ReasonBadJSON, err)
+	}
+	ev.Raw = raw
+	return ev, nil
+}
+
+// amountText returns the amount exactly as written, whether AXS sent "10.23" or 10.23.
+func amountText(raw json.RawMessage) (string, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return "", nil
+	}
+	if raw[0] == '"' {
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return "", err
+		}
+		return strings.TrimSpace(s), nil
+	}
+	if raw[0] == '-' || raw[0] >= '0' && raw[0] <= '9' {
+		return string(raw), nil
+	}
+	return "", errors.New("neither a string nor a number")
+}
+
+// SamplePath is where AXS deliveries arrive.
+const SamplePath = "/webhooks/axs"
+
+// samplePayloads follow the doc's sample webhook; DECLINED and EXPIRED vary it the way the
+// doc describes (a card decline with a non-"00" code, an expired PayNow QR).
+var samplePayloads = []struct{ name, body string }{
+	{StatusSuccess, `{"amount":"10.23","currency":"SGD","transactionRef":"1428191406936641536","merchantRef":"Ref123","status":"SUCCESS","responseCode":"00","paymentScheme":"VISA","paymentDateTime":"2026-01-16T01:22:46.010508Z"}`},
+	{StatusDeclined, `{"amount":"25.50","currency":"SGD","transactionRef":"1428191406936641537","merchantRef":"Ref124","status":"DECLINED","responseCode":"05","paymentScheme":"MASTERCARD","paymentDateTime":"2026-01-16T01:25:03.118204Z"}`},
+	{StatusExpired, `{"amount":"101.01","currency":"SGD","transactionRef":"1448241333514969089","merchantRef":"Ref125","status":"EXPIRED","responseCode":"","paymentScheme":"PAYNOW","paymentDateTime":"2025-12-10T09:14:01.201466Z"}`},
+}
+
+// Samples encrypts the sample webhooks with the first client secret, as AXS would.
+func Samples(secretDoc []byte) ([]provider.Sample, error) {
+	var doc SecretDoc
+	if err := json.Unmarshal(secretDoc, &doc); err != nil {
+		return nil, fmt.Errorf("axs: secret document: %w", err)
+	}
+	active := doc.activeSecrets()
+	if len(active) == 0 {
+		return nil, errors.New("axs: secret document has no clientSecrets")
+	}
+	out := make([]provider.Sample, 0, len(samplePayloads))
+	for _, sp := range samplePayloads {
+		jwe, err := encrypt([]byte(sp.body), doc.ClientID, active[0], nil)
+		if err != nil {
+			return nil, err
+		}
+		body, err := json.Marshal(map[string]string{"data": jwe})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, provider.Sample{Name: sp.name, Path: SamplePath, Body: body})
+	}
+	return out, nil
+}

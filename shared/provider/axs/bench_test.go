@@ -1,0 +1,179 @@
+package axs
+
+import (
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/pbkdf2"
+	"crypto/sha512"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+)
+
+// floorDecrypt is the least work any PBES2-HS512+A256KW / A256GCM decryption must do, with
+// the standard library only: PBKDF2-SHA512 (salt = UTF8(alg) || 0x00 || p2s, RFC 7518
+// §4.8.1.1), RFC 3394 key unwrap, AES-256-GCM. It checks nothing else, so the benchmark
+// ratio against it shows what our checks, go-jose and normalization add.
+func floorDecrypt(compact, secret string) ([]byte, error) {
+	parts := strings.Split(compact, ".")
+	if len(parts) != 5 {
+		return nil, errors.New("not compact")
+	}
+	var seg [5][]byte
+	for i, p := range parts {
+		b, err := base64.RawURLEncoding.DecodeString(p)
+		if err != nil {
+			return nil, err
+		}
+		seg[i] = b
+	}
+	var h struct {
+		Alg string `json:"alg"`
+		P2C int    `json:"p2c"`
+		P2S string `json:"p2s"`
+	}
+	if err := json.Unmarshal(seg[0], &h); err != nil {
+		return nil, err
+	}
+	p2s, err := base64.RawURLEncoding.DecodeString(h.P2S)
+	if err != nil {
+		return nil, err
+	}
+	salt := append(append([]byte(h.Alg), 0), p2s...)
+	kek, err := pbkdf2.Key(sha512.New, secret, salt, h.P2C, 32)
+	if err != nil {
+		return nil, err
+	}
+	kw, err := aes.NewCipher(kek)
+	if err != nil {
+		return nil, err
+	}
+	cek, err := aesKeyUnwrap(kw, seg[1])
+	if err != nil {
+		return nil, err
+	}
+	block, err := aes.NewCipher(cek)
+	if err != nil {
+		return nil, err
+	}
+	gcm, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, err
+	}
+	// The AAD is the protected header exactly as it appears in the token (RFC 7516 §5.2).
+	return gcm.Open(nil, seg[2], append(seg[3], seg[4]...), []byte(parts[0]))
+}
+
+var keyWrapIV = []byte{0xa6, 0xa6, 0xa6, 0xa6, 0xa6, 0xa6, 0xa6, 0xa6}
+
+// aesKeyUnwrap is RFC 3394 §2.2.2 (index-based unwrap).
+func aesKeyUnwrap(block cipher.Block, in []byte) ([]byte, error) {
+	if len(in)%8 != 0 || len(in) < 24 {
+		return nil, errors.New("key unwrap: bad length")
+	}
+	n := len(in)/8 - 1
+	var a [8]byte
+	copy(a[:], in[:8])
+	r := make([]byte, len(in)-8)
+	copy(r, in[8:])
+	var buf [16]byte
+	for j := 5; j >= 0; j-- {
+		for i := n; i >= 1; i-- {
+			binary.BigEndian.PutUint64(buf[:8], binary.BigEndian.Uint64(a[:])^uint64(n*j+i))
+			copy(buf[8:], r[(i-1)*8:i*8])
+			block.Decrypt(buf[:], buf[:])
+			copy(a[:], buf[:8])
+			copy(r[(i-1)*8:i*8], buf[8:])
+		}
+	}
+	if subtle.ConstantTimeCompare(a[:], keyWrapIV) != 1 {
+		return nil, errors.New("key unwrap: integrity check failed")
+	}
+	return r, nil
+}
+
+func TestFloorDecryptMatches(t *testing.T) {
+	pt := fixture(t, "success.json")
+	tok := mustEncrypt(t, pt, testClientID, testSecret)
+	got, err := floorDecrypt(tok, testSecret)
+	if err != nil || string(got) != string(pt) {
+		t.Fatalf("floor: %v %s", err, got)
+	}
+	if _, err := floorDecrypt(tok, testPrevious); err == nil {
+		t.Fatal("floor decrypted with the wrong secret")
+	}
+}
+
+// benchSample is the SUCCESS delivery, encrypted with the first (active) secret as AXS would.
+func benchSample(b *testing.B) []byte {
+	samples, err := Samples([]byte(testDoc(testSecret, testPrevious)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return samples[0].Body
+}
+
+func BenchmarkVerifyNormalize(b *testing.B) {
+	body := benchSample(b)
+	p, _ := newTest(b)
+	p.beforeDerive = nil
+	ctx := context.Background()
+	r := req(body)
+	b.ReportAllocs()
+	for b.Loop() {
+		pt, err := p.Verify(ctx, r)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := p.Normalize(ctx, pt); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkUnmarshalReference decodes the same delivery body, and nothing else.
+func BenchmarkUnmarshalReference(b *testing.B) {
+	body := benchSample(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		var m map[string]any
+		if err := json.Unmarshal(body, &m); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDecryptFloor is the cryptographic floor for the same token: PBKDF2 dominates, so
+// VerifyNormalize / DecryptFloor is the meaningful ratio for AXS.
+func BenchmarkDecryptFloor(b *testing.B) {
+	var w struct{ Data string }
+	if err := json.Unmarshal(benchSample(b), &w); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := floorDecrypt(w.Data, testSecret); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRejectHugeP2C shows the cost of refusing a p2c of a million: header parsing only.
+func BenchmarkRejectHugeP2C(b *testing.B) {
+	good := mustEncrypt(b, fixture(b, "success.json"), testClientID, testSecret)
+	body := wrap(mutateHeader(b, good, func(h map[string]any) { h["p2c"] = 1000000 }))
+	p, _ := newTest(b)
+	ctx := context.Background()
+	r := req(body)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := p.Verify(ctx, r); err == nil {
+			b.Fatal("accepted")
+		}
+	}
+}

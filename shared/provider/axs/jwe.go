@@ -1,0 +1,306 @@
+package axs
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/go-jose/go-jose/v4"
+
+	"github.com/payhooks/payhooks/shared/provider"
+)
+
+// The only JOSE algorithms AXS uses. Everything else is refused before any key is derived.
+const (
+	KeyAlgorithm      = "PBES2-HS512+A256KW"
+	ContentEncryption = "A256GCM"
+
+	// P2C is the PBKDF2 iteration count AXS uses and we use when encrypting.
+	P2C = 1000
+	// MaxP2C bounds the iteration count an unauthenticated sender may make us run: each
+	// secret tried costs p2c HMAC-SHA512 rounds, so the header alone could burn our CPU.
+	MaxP2C = 10000
+	// minSaltInput is RFC 7518 §4.8.1.1's floor for the PBES2 salt input.
+	minSaltInput = 8
+)
+
+// Rejection reasons specific to the JWE envelope.
+const (
+	ReasonBadJWE               = "bad_jwe"
+	ReasonUnsupportedAlgorithm = "unsupported_algorithm"
+	ReasonP2CTooLarge          = "p2c_too_large"
+	ReasonInvalidP2C           = "invalid_p2c"
+	ReasonInvalidP2S           = "invalid_p2s"
+	ReasonDecryptFailed        = "decrypt_failed"
+)
+
+// sizes of the decoded compact segments for PBES2-HS512+A256KW / A256GCM: a wrapped 256-bit
+// CEK (RFC 3394 adds 8 bytes), a 96-bit IV and a 128-bit tag.
+const (
+	wrappedKeyLen = 40
+	gcmIVLen      = 12
+	gcmTagLen     = 16
+)
+
+// token is a compact JWE whose envelope passed every check that needs no key.
+type token struct {
+	compact string
+	header  jweHeader
+}
+
+type jweHeader struct {
+	Kid string
+	P2C int
+	P2S []byte // salt input, decoded
+}
+
+// parseToken checks a compact JWE the way an attacker's input deserves: structure first,
+// then the protected header against our one allowed algorithm pair and iteration bound. No
+// key derivation happens here, so whatever it refuses costs us microseconds.
+func parseToken(compact string) (*token, error) {
+	parts := strings.Split(compact, ".")
+	if len(parts) != 5 {
+		return nil, provider.BadRequest(ReasonBadJWE, fmt.Errorf("compact JWE has %d segments, want 5", len(parts)))
+	}
+	rawHeader, err := base64.RawURLEncoding.DecodeString(parts[0])
+	if err != nil {
+		return nil, provider.BadRequest(ReasonBadJWE, fmt.Errorf("protected header: %w", err))
+	}
+	fields, err := headerFields(rawHeader)
+	if err != nil {
+		return nil, provider.BadRequest(ReasonBadJWE, fmt.Errorf("protected header: %w", err))
+	}
+	var alg, enc string
+	if err := stringField(fields, "alg", &alg); err != nil || alg != KeyAlgorithm {
+		return nil, provider.Unauthorized(ReasonUnsupportedAlgorithm, fmt.Errorf("alg %.40q", alg))
+	}
+	if err := stringField(fields, "enc", &enc); err != nil || enc != ContentEncryption {
+		return nil, provider.Unauthorized(ReasonUnsupportedAlgorithm, fmt.Errorf("enc %.40q", enc))
+	}
+	// AXS compresses nothing and defines no extensions; refusing them keeps decompression
+	// bombs and half-understood semantics out.
+	for _, k := range []string{"zip", "crit"} {
+		if _, ok := fields[k]; ok {
+			return nil, provider.Unauthorized(ReasonUnsupportedAlgorithm, fmt.Errorf("header %q not supported", k))
+		}
+	}
+	h := jweHeader{}
+	if h.P2C, err = parseP2C(fields["p2c"]); err != nil {
+		return nil, err
+	}
+	var p2s string
+	if err := stringField(fields, "p2s", &p2s); err != nil || p2s == "" {
+		return nil, provider.Unauthorized(ReasonInvalidP2S, errors.New("p2s missing or not a string"))
+	}
+	if h.P2S, err = base64.RawURLEncoding.DecodeString(p2s); err != nil {
+		return nil, provider.Unauthorized(ReasonInvalidP2S, fmt.Errorf("p2s: %w", err))
+	}
+	if len(h.P2S) < minSaltInput {
+		return nil, provider.Unauthorized(ReasonInvalidP2S, fmt.Errorf("p2s salt input is %d bytes, want >= %d", len(h.P2S), minSaltInput))
+	}
+	if _, ok := fields["kid"]; ok {
+		if err := stringField(fields, "kid", &h.Kid); err != nil {
+			return nil, provider.BadRequest(ReasonBadJWE, errors.New("kid is not a string"))
+		}
+	}
+	want := [4]int{wrappedKeyLen, gcmIVLen, -1, gcmTagLen}
+	names := [4]string{"encrypted key", "iv", "ciphertext", "tag"}
+	for i, seg := range parts[1:] {
+		n, err := decodedLen(seg)
+		if err != nil {
+			return nil, provider.BadRequest(ReasonBadJWE, fmt.Errorf("%s: %w", names[i], err))
+		}
+		if want[i] >= 0 && n != want[i] {
+			return nil, provider.BadRequest(ReasonBadJWE, fmt.Errorf("%s is %d bytes, want %d", names[i], n, want[i]))
+		}
+	}
+	return &token{compact: compact, header: h}, nil
+}
+
+// headerFields decodes the protected header as one JSON object and refuses duplicate names:
+// with duplicates our reading and go-jose's could differ (say, two p2c values).
+func headerFields(b []byte) (map[string]json.RawMessage, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, err
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return nil, errors.New("not a JSON object")
+	}
+	fields := map[string]json.RawMessage{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		name, _ := tok.(string)
+		if _, dup := fields[name]; dup {
+			return nil, fmt.Errorf("duplicate member %.40q", name)
+		}
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, err
+		}
+		fields[name] = v
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("trailing data after header object")
+	}
+	return fields, nil
+}
+
+func stringField(fields map[string]json.RawMessage, name string, dst *string) error {
+	raw, ok := fields[name]
+	if !ok {
+		return fmt.Errorf("%s missing", name)
+	}
+	return json.Unmarshal(raw, dst)
+}
+
+// parseP2C accepts a JSON integer in [1, MaxP2C]. Any number above the bound, however
+// written (1e9, 1000000.5, 20 digits), is "too large" rather than "invalid".
+func parseP2C(raw json.RawMessage) (int, error) {
+	if raw == nil {
+		return 0, provider.Unauthorized(ReasonInvalidP2C, errors.New("p2c missing"))
+	}
+	var n json.Number
+	if err := json.Unmarshal(raw, &n); err != nil || n == "" || raw[0] == '"' {
+		return 0, provider.Unauthorized(ReasonInvalidP2C, errors.New("p2c is not a number"))
+	}
+	i, err := strconv.ParseInt(n.String(), 10, 64)
+	if err != nil {
+		f, ferr := strconv.ParseFloat(n.String(), 64)
+		if errors.Is(err, strconv.ErrRange) || (ferr == nil && f > MaxP2C) || errors.Is(ferr, strconv.ErrRange) {
+			return 0, provider.Unauthorized(ReasonP2CTooLarge, fmt.Errorf("p2c %.24s exceeds %d", n, MaxP2C))
+		}
+		return 0, provider.Unauthorized(ReasonInvalidP2C, fmt.Errorf("p2c %.24s is not an integer", n))
+	}
+	if i > MaxP2C {
+		return 0, provider.Unauthorized(ReasonP2CTooLarge, fmt.Errorf("p2c %d exceeds %d", i, MaxP2C))
+	}
+	if i < 1 {
+		return 0, provider.Unauthorized(ReasonInvalidP2C, fmt.Errorf("p2c %d below 1", i))
+	}
+	return int(i), nil
+}
+
+// decodedLen validates unpadded base64url without allocating the decoded bytes.
+func decodedLen(seg string) (int, error) {
+	if len(seg)%4 == 1 {
+		return 0, errors.New("illegal base64url length")
+	}
+	for i := 0; i < len(seg); i++ {
+		c := seg[i]
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return 0, fmt.Errorf("illegal base64url byte at %d", i)
+		}
+	}
+	// Trailing bits must be zero, as the standard decoder requires; check the last quantum.
+	if rem := len(seg) % 4; rem != 0 {
+		if _, err := base64.RawURLEncoding.DecodeString(seg[len(seg)-rem:]); err != nil {
+			return 0, err
+		}
+	}
+	return base64.RawURLEncoding.DecodedLen(len(seg)), nil
+}
+
+// decrypt tries each secret in order until one unwraps the key. The kid does not narrow the
+// choice: AXS's kid is the client id, not a secret id, so during a rotation either secret may
+// have been used whatever the kid says, and a kid we do not know is no reason to give up
+// before trying. beforeDerive runs before every key derivation.
+func (t *token) decrypt(secrets []string, beforeDerive func(p2c int)) ([]byte, error) {
+	jwe, err := jose.ParseEncrypted(t.compact,
+		[]jose.KeyAlgorithm{jose.PBES2_HS512_A256KW}, []jose.ContentEncryption{jose.A256GCM})
+	if err != nil {
+		return nil, provider.BadRequest(ReasonBadJWE, err)
+	}
+	tried := 0
+	for _, s := range secrets {
+		if s == "" {
+			continue
+		}
+		tried++
+		if beforeDerive != nil {
+			beforeDerive(t.header.P2C)
+		}
+		if pt, err := jwe.Decrypt([]byte(s)); err == nil {
+			return pt, nil
+		}
+	}
+	return nil, provider.Unauthorized(ReasonDecryptFailed, fmt.Errorf("no active secret decrypts the token (%d tried)", tried))
+}
+
+// Decrypt opens a compact JWE made with one of secrets (AXS webhook data, or our own
+// payment-link data), applying the same checks as the webhook. Errors are provider
+// Rejections.
+func Decrypt(compact string, secrets ...string) ([]byte, error) {
+	t, err := parseToken(strings.TrimSpace(compact))
+	if err != nil {
+		return nil, err
+	}
+	return t.decrypt(secrets, nil)
+}
+
+// encrypt produces the JWE AXS expects: PBES2-HS512+A256KW / A256GCM with p2c 1000, a
+// fresh UUID as the salt input and the client id as kid.
+func encrypt(plaintext []byte, clientID, secret string, rnd io.Reader) (string, error) {
+	if secret == "" {
+		return "", errors.New("axs: empty secret")
+	}
+	salt, err := newUUID(rnd)
+	if err != nil {
+		return "", err
+	}
+	return encryptWithSalt(plaintext, clientID, secret, []byte(salt))
+}
+
+func encryptWithSalt(plaintext []byte, clientID, secret string, salt []byte) (string, error) {
+	enc, err := jose.NewEncrypter(jose.A256GCM, jose.Recipient{
+		Algorithm:  jose.PBES2_HS512_A256KW,
+		Key:        []byte(secret),
+		KeyID:      clientID,
+		PBES2Count: P2C,
+		PBES2Salt:  salt,
+	}, nil)
+	if err != nil {
+		return "", fmt.Errorf("axs: encrypter: %w", err)
+	}
+	obj, err := enc.Encrypt(plaintext)
+	if err != nil {
+		return "", fmt.Errorf("axs: encrypt: %w", err)
+	}
+	return obj.CompactSerialize()
+}
+
+// newUUID returns a random (version 4) UUID string read from rnd (crypto/rand when nil).
+func newUUID(rnd io.Reader) (string, error) {
+	if rnd == nil {
+		rnd = rand.Reader
+	}
+	var b [16]byte
+	if _, err := io.ReadFull(rnd, b[:]); err != nil {
+		return "", fmt.Errorf("axs: salt: %w", err)
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	const hex = "0123456789abcdef"
+	out := make([]byte, 0, 36)
+	for i, c := range b {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			out = append(out, '-')
+		}
+		out = append(out, hex[c>>4], hex[c&0x0f])
+	}
+	return string(out), nil
+}
