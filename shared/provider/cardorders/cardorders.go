@@ -58,17 +58,7 @@ func (p *Provider) Name() string { return Name }
 
 // Verify checks the URL token (and source IP); the body itself is the authentic payload.
 func (p *Provider) Verify(ctx context.Context, req *provider.Request) ([]byte, error) {
-	s, err := p.secret.Load(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.Check(req); err != nil {
-		if _, ok := provider.AsRejection(err); ok {
-			return nil, err
-		}
-		return nil, fmt.Errorf("%s: %w", p.secret.Name, err)
-	}
-	return req.Body, nil
+	return urltoken.Verify(ctx, p.secret, req)
 }
 
 // Normalize turns an order notification into the normalized event. It reads the secret

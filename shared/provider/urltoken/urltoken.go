@@ -5,6 +5,7 @@
 package urltoken
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
@@ -192,4 +193,25 @@ func GenerateToken() (string, error) {
 // Path is the delivery path for provider with token: /webhooks/<provider>/<token>.
 func Path(providerName, token string) string {
 	return "/webhooks/" + providerName + "/" + token
+}
+
+// Checker is a provider's secret document that embeds Secret (or otherwise checks requests).
+type Checker interface {
+	Check(req *provider.Request) error
+}
+
+// Verify is the whole Verify of a token-authenticated provider: load the secret, check
+// the token and source IP, and vouch for the body as received.
+func Verify[T Checker](ctx context.Context, doc secrets.Doc[T], req *provider.Request) ([]byte, error) {
+	s, err := doc.Load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Check(req); err != nil {
+		if _, ok := provider.AsRejection(err); ok {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%s: %w", doc.Name, err)
+	}
+	return req.Body, nil
 }
