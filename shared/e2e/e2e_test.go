@@ -194,9 +194,29 @@ func TestHappyPathEveryProvider(t *testing.T) {
 					accepted++
 				}
 			}
+			// Providers retry: every redelivery is answered 200 and publishes nothing.
+			for _, s := range ss {
+				if code, body := call(t, h, apiEvent(w, s)); code != 200 || body["status"] != "duplicate" {
+					t.Fatalf("redelivery of %s: %d %v", s.Name, code, body)
+				}
+			}
 			msgs := env.Messages(t)
 			if len(msgs) != accepted || accepted == 0 {
 				t.Fatalf("%d messages for %d accepted samples", len(msgs), accepted)
+			}
+			// No full card number or email reaches the table or the queue.
+			var stored strings.Builder
+			for _, it := range env.Items(t) {
+				fmt.Fprint(&stored, it)
+			}
+			for _, m := range msgs {
+				stored.WriteString(*m.Body)
+			}
+			if strings.Contains(stored.String(), "5554748800912345") {
+				t.Fatal("a full card number was stored or published")
+			}
+			if m := fullEmail.FindString(stored.String()); m != "" {
+				t.Fatalf("an unmasked email address was stored or published: %q", m)
 			}
 			for _, m := range msgs {
 				eventtest.Validate(t, []byte(*m.Body))
@@ -286,6 +306,70 @@ func TestForgeriesAreRejectedAndNothingStored(t *testing.T) {
 	_, prev := ixc(t, json.RawMessage(fmt.Sprintf(`{"webhookSecrets":[%q]}`, doc.WebhookSecrets[1])), "completed")
 	if code, body := call(t, h, apiEvent(w, prev)); code != 200 {
 		t.Fatalf("previous secret: %d %v", code, body)
+	}
+}
+
+// Every provider: a request whose authentication was tampered with is refused with 401 and
+// leaves nothing behind.
+func TestEveryProviderRefusesForgeries(t *testing.T) {
+	docs := devDocs(t)
+	for _, w := range registry.Webhooks {
+		t.Run(w.Provider, func(t *testing.T) {
+			env := stacktest.New(t)
+			p := newPipeline(t, env, nil)
+			h := p.handler(t, w.Provider)
+			s := samples(t, w, docs["payhooks/"+w.Provider])[0]
+			forged := []provider.Sample{}
+			// Wrong credentials in every header.
+			hs := s
+			hs.Headers = map[string]string{}
+			for k := range s.Headers {
+				hs.Headers[k] = "0123456789abcdef0123456789abcdef"
+			}
+			if len(s.Headers) > 0 {
+				forged = append(forged, hs)
+			}
+			// A wrong URL token.
+			if strings.Contains(w.Path, "{token}") {
+				ts := s
+				ts.Path = s.Path[:strings.LastIndexByte(s.Path, '/')+1] + "wrongTokenwrongTokenwrongTokenwrongTokenwrong"
+				forged = append(forged, ts)
+			}
+			// AXS: a flipped ciphertext character.
+			if w.Provider == "axs" {
+				var wrap struct{ Data string }
+				json.Unmarshal(s.Body, &wrap)
+				parts := strings.Split(wrap.Data, ".")
+				c := []byte(parts[3])
+				c[0] ^= 1
+				if c[0] == '.' || c[0] > 'z' {
+					c[0] = 'A'
+				}
+				parts[3] = string(c)
+				b, _ := json.Marshal(map[string]string{"data": strings.Join(parts, ".")})
+				as := s
+				as.Body = b
+				forged = append(forged, as)
+			}
+			if len(forged) == 0 {
+				t.Fatal("no forgery built")
+			}
+			for i, f := range forged {
+				code, body := call(t, h, apiEvent(w, f))
+				if code != 401 && code != 400 {
+					t.Errorf("forgery %d: %d %v", i, code, body)
+				}
+				if code == 400 && w.Provider != "axs" {
+					t.Errorf("forgery %d: 400 %v, want 401", i, body)
+				}
+			}
+			if items := env.Items(t); len(items) != 0 {
+				t.Fatalf("forgeries stored %d items", len(items))
+			}
+			if n := len(env.Messages(t)); n != 0 {
+				t.Fatalf("forgeries published %d messages", n)
+			}
+		})
 	}
 }
 
