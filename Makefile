@@ -12,7 +12,7 @@ STATICCHECK_VERSION := 2025.1.1
 
 FUNCTIONS := $(notdir $(wildcard functions/*))
 
-.PHONY: run test lint tools build bench fuzz load clean events
+.PHONY: run test lint tools build bench bench-providers bench-e2e bench-coldstart bench-size fuzz load clean events
 
 ## run: start DynamoDB Local, moto and the local gateway on loopback (Ctrl-C stops all)
 run: tools
@@ -51,15 +51,52 @@ fuzz:
 		done; \
 	done
 
-## bench: provider benchmarks (benchstat-friendly)
-bench:
-	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) ./shared/... | tee bench.out
+## bench: every benchmark and measurement (providers, end to end, cold start, sizes); see BENCHMARKS.md
+bench: bench-providers bench-e2e bench-coldstart bench-size
+
+# Only packages that have benchmarks: others may start the local stack in TestMain.
+BENCH_PKGS = $$(grep -rl --include='*_test.go' '^func Benchmark' shared | grep -v '^shared/perf/' | xargs -n1 dirname | sort -u | sed 's|^|./|')
+E2E_BENCHTIME ?= 1000x
+COLDSTART_N ?= 20
+COLDSTART_MODE ?= init
+SIZE_TARGET := 12582912
+
+## bench-providers: provider CPU benchmarks (benchstat-friendly, bench.out) and their ratios
+bench-providers:
+	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) $(BENCH_PKGS) | tee bench.out
+	@awk '/^pkg:/ {pkg=$$2; sub(".*/", "", pkg)} \
+		/^Benchmark/ {name=$$1; sub("-[0-9]+$$", "", name); sum[pkg" "name]+=$$3; cnt[pkg" "name]++} \
+		END {print "\nratios (mean ns/op):"; \
+		for (k in sum) {split(k, a, " "); if (a[2]=="BenchmarkVerifyNormalize") { \
+			r=a[1]" BenchmarkUnmarshalReference"; d=a[1]" BenchmarkDecryptFloor"; \
+			if (cnt[r]) printf "  %-14s VerifyNormalize / UnmarshalReference = %.2f\n", a[1], (sum[k]/cnt[k])/(sum[r]/cnt[r]); \
+			if (cnt[d]) printf "  %-14s VerifyNormalize / DecryptFloor       = %.2f\n", a[1], (sum[k]/cnt[k])/(sum[d]/cnt[d]); }}}' bench.out
+
+## bench-e2e: webhook pipeline vs the PutItem+SendMessage floor, on DynamoDB Local and moto
+bench-e2e:
+	$(GO) test -run '^$$' -bench 'E2E|Floor' -benchmem -benchtime $(E2E_BENCHTIME) -count 1 ./shared/perf/ | tee bench-e2e.out
+	@awk '/^Benchmark/ {n=$$1; sub("-[0-9]+$$", "", n); for (i=3; i<NF; i++) if ($$(i+1)=="events/s") v[n]=$$i} \
+		END {printf "\nE2E / Floor (events/s, inverted = time ratio): %.2f; E2E / FloorAllIO: %.2f\n", \
+		v["BenchmarkFloor"]/v["BenchmarkE2E"], v["BenchmarkFloorAllIO"]/v["BenchmarkE2E"]}' bench-e2e.out
+
+## bench-coldstart: real bootstraps against a Runtime API stand-in (median of COLDSTART_N starts)
+bench-coldstart:
+	PAYHOOKS_COLDSTART=1 PAYHOOKS_COLDSTART_N=$(COLDSTART_N) PAYHOOKS_COLDSTART_MODE=$(COLDSTART_MODE) \
+		$(GO) test -count=1 -v -timeout 15m -run '^TestColdStart$$' ./shared/perf/ | grep -v '^[=-]-- \|^PASS\|^ok'
+
+## bench-size: stripped bootstrap sizes for arm64 and amd64 against the 12 MiB target
+bench-size:
+	@for arch in arm64 amd64; do for f in $(FUNCTIONS); do \
+		CGO_ENABLED=0 GOOS=linux GOARCH=$$arch $(GO) build $(LAMBDA_FLAGS) -o build/size/$$arch/$$f/bootstrap ./functions/$$f || exit 1; \
+		sz=$$(stat -c %s build/size/$$arch/$$f/bootstrap); \
+		printf '%-6s %-24s %9s bytes  %5.1f MiB  %4d%% of 12 MiB\n' $$arch $$f $$sz $$(echo "$$sz/1048576" | bc -l) $$((sz*100/$(SIZE_TARGET))); \
+	done; done
 
 events:
 	PAYHOOKS_UPDATE_EVENTS=1 $(GO) test -count=1 -run TestEventsFiles ./shared/registry/
 
 clean:
-	rm -rf build .aws-sam bench.out
+	rm -rf build .aws-sam bench.out bench-e2e.out
 
 # sam build (BuildMethod: makefile) calls build-<LogicalId> with ARTIFACTS_DIR set.
 define lambda_target
@@ -72,3 +109,4 @@ $(eval $(call lambda_target,AXSWebhookFunction,axs-webhook))
 $(eval $(call lambda_target,CardordersWebhookFunction,cardorders-webhook))
 $(eval $(call lambda_target,CXTNWebhookFunction,cxtn-webhook))
 $(eval $(call lambda_target,OutboxSweeperFunction,outbox-sweeper))
+$(eval $(call lambda_target,AXpayReconcileFunction,axpay-reconcile))

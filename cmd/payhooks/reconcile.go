@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/payhooks/payhooks/shared/app"
+	"github.com/payhooks/payhooks/shared/devstack"
+	"github.com/payhooks/payhooks/shared/provider/axpay"
+	"github.com/payhooks/payhooks/shared/reconcile"
+)
+
+func init() {
+	register("reconcile", "poll a provider's API for events its webhooks missed: reconcile axpay [--since 2h]", runReconcile)
+}
+
+const reconcileUsage = "usage: payhooks reconcile axpay [--since 2h] [--base-url URL] [--endpoint DYNAMODB] [--moto URL] " +
+	"[--table NAME] [--queue-url URL] [--secrets FILE] [--secret-name NAME] [--overlap 10m] [--lookback 24h] [--page-size N]"
+
+// runReconcile runs the same poller as the scheduled Lambda, against the local stack by
+// default: same cursor, same lease, same ingestion.
+func runReconcile(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != axpay.Name {
+		return errors.New(reconcileUsage)
+	}
+	fs := flag.NewFlagSet("reconcile axpay", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	since := fs.Duration("since", 0, "re-read transactions created within this long, whatever the cursor says (e.g. 2h)")
+	baseURL := fs.String("base-url", "", "AXpay API base URL (default: the secret's apiBaseUrl, else "+axpay.DefaultBaseURL+")")
+	endpoint := fs.String("endpoint", dynamoEndpoint(), "DynamoDB endpoint")
+	moto := fs.String("moto", motoEndpoint(), "moto endpoint (SQS)")
+	table := fs.String("table", localTable, "table name")
+	queueURL := fs.String("queue-url", "", "queue URL (default: the URL of "+localQueue+" on moto)")
+	secretsPath := fs.String("secrets", "", "secrets file mapping names to documents (default: "+localSecretsFile+" at the repository root)")
+	secretName := fs.String("secret-name", "payhooks/"+axpay.Name, "name of the AXpay secret in the file")
+	overlap := fs.Duration("overlap", reconcile.DefaultOverlap, "re-read this much before the cursor")
+	lookback := fs.Duration("lookback", reconcile.DefaultLookback, "where a first run (no cursor) starts")
+	pageSize := fs.Int("page-size", axpay.DefaultPageSize, "transactions per API request")
+	verbose := fs.Bool("v", false, "log every step as JSON on stderr")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q\n%s", fs.Arg(0), reconcileUsage)
+	}
+	if *since < 0 || *overlap <= 0 || *lookback <= 0 || *pageSize <= 0 {
+		return errors.New("--since must not be negative; --overlap, --lookback and --page-size must be positive")
+	}
+	if *secretsPath == "" {
+		*secretsPath = localSecretsFile
+		if root, err := devstack.FindRoot(); err == nil {
+			*secretsPath = filepath.Join(root, localSecretsFile)
+		}
+	}
+
+	cfg, err := devstack.LocalConfig(ctx)
+	if err != nil {
+		return err
+	}
+	if *queueURL == "" {
+		c := devstack.NewClients(cfg, *endpoint, *moto)
+		out, err := c.SQS.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(localQueue)})
+		if err != nil {
+			return fmt.Errorf("queue %s on %s (is `payhooks run` up?): %w", localQueue, *moto, err)
+		}
+		*queueURL = aws.ToString(out.QueueUrl)
+	}
+	logOut := io.Discard
+	if *verbose {
+		logOut = stderr
+	}
+	d := app.New(cfg, app.Settings{
+		Table: *table, QueueURL: *queueURL, SecretName: *secretName, SecretsFile: *secretsPath, SecretTTL: time.Minute,
+		DynamoDBEndpoint: *endpoint, SQSEndpoint: *moto,
+	}, slog.New(slog.NewJSONHandler(logOut, nil)))
+	p := d.AXpayReconciler()
+	p.Metrics = nil
+	p.Since, p.Overlap, p.Lookback, p.PageSize = *since, *overlap, *lookback, *pageSize
+	if *baseURL != "" {
+		newClient := p.Client
+		p.Client = func(ctx context.Context) (*axpay.Client, error) {
+			c, err := newClient(ctx)
+			if err != nil {
+				return nil, err
+			}
+			c.BaseURL = *baseURL
+			return c, nil
+		}
+	}
+
+	res, err := p.Run(ctx)
+	printReconcile(stdout, res)
+	return err
+}
+
+func printReconcile(w io.Writer, r reconcile.Result) {
+	if r.LeaseHeld {
+		fmt.Fprintln(w, "another reconciliation holds the lease; nothing done")
+		return
+	}
+	if !r.From.IsZero() {
+		fmt.Fprintf(w, "from                %s\n", r.From.UTC().Format(time.RFC3339))
+	}
+	fmt.Fprintf(w, "pages               %d\nfetched             %d\nalready_known       %d\nreconciled_missing  %d\n"+
+		"recovered           %d\nunsupported         %d\nwebhook_failed      %d\ninvalid             %d\n",
+		r.Pages, r.Fetched, r.AlreadyKnown, r.ReconciledMissing, r.Recovered, r.Unsupported, r.WebhookFailed, r.InvalidTotal())
+	if !r.Cursor.IsZero() {
+		fmt.Fprintf(w, "cursor              %s\n", r.Cursor.UTC().Format(time.RFC3339Nano))
+	}
+	if r.Stopped != "" {
+		fmt.Fprintf(w, "stopped early       %s (run again to continue)\n", r.Stopped)
+	}
+	fmt.Fprintf(w, "duration            %s\n", r.Duration.Round(time.Millisecond))
+}

@@ -1,0 +1,7 @@
+// Command axpay-reconcile is the scheduled Lambda that polls AXpay's transaction list for
+// payments whose webhook never reached us; it only wires.
+package main
+
+import "github.com/payhooks/payhooks/shared/app"
+
+func main() { app.RunAXpayReconcile() }
