@@ -18,6 +18,7 @@ func envPort(name string, def int) int {
 func dynamoPort() int  { return envPort("PAYHOOKS_DYNAMODB_PORT", 8000) }
 func motoPort() int    { return envPort("PAYHOOKS_MOTO_PORT", 5000) }
 func gatewayPort() int { return envPort("PAYHOOKS_PORT", 3000) }
+func axpayPort() int   { return envPort("PAYHOOKS_AXPAY_PORT", 4010) }
 
 func dynamoEndpoint() string { return "http://127.0.0.1:" + strconv.Itoa(dynamoPort()) }
 func motoEndpoint() string   { return "http://127.0.0.1:" + strconv.Itoa(motoPort()) }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strconv"
 	"time"
@@ -16,6 +18,8 @@ import (
 	"github.com/payhooks/payhooks/shared/app"
 	"github.com/payhooks/payhooks/shared/devstack"
 	"github.com/payhooks/payhooks/shared/gateway"
+	"github.com/payhooks/payhooks/shared/provider/axpay"
+	"github.com/payhooks/payhooks/shared/provider/axpay/axpaytest"
 	"github.com/payhooks/payhooks/shared/registry"
 	"github.com/payhooks/payhooks/shared/webhook"
 )
@@ -32,7 +36,44 @@ type localServer struct {
 	addr      string
 	srv       *http.Server
 	extra     []io.Closer
+	axpayURL  string
 }
+
+// startFakeAXpay serves a fake AXpay API seeded with transactions that were never
+// delivered as webhooks, so `payhooks reconcile axpay` has something to find locally.
+func (ls *localServer) startFakeAXpay(ctx context.Context, secretsFile string) error {
+	b, err := os.ReadFile(secretsFile)
+	if err != nil {
+		return err
+	}
+	var docs map[string]json.RawMessage
+	if err := json.Unmarshal(b, &docs); err != nil {
+		return err
+	}
+	cfg, err := axpay.ParseConfig(docs["payhooks/axpay"])
+	if err != nil {
+		return err
+	}
+	signer, err := cfg.Signer()
+	if err != nil {
+		return err
+	}
+	fake := axpaytest.NewServer(signer.PublicKey(), cfg.ClientID)
+	fake.Seed(axpaytest.MakeTransactions(5, time.Now().Add(-time.Hour))...)
+	l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(axpayPort()))
+	if err != nil {
+		return err
+	}
+	ls.axpayURL = "http://" + l.Addr().String()
+	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	ls.extra = append(ls.extra, closerFunc(func() error { cancel(); return nil }))
+	go func() { _ = fake.Serve(sctx, l) }()
+	return nil
+}
+
+type closerFunc func() error
+
+func (f closerFunc) Close() error { return f() }
 
 func startLocal(ctx context.Context, ddbPort, motoPort, gwPort int, logOut io.Writer) (*localServer, error) {
 	root, err := devstack.FindRoot()
@@ -63,6 +104,9 @@ func startLocal(ctx context.Context, ddbPort, motoPort, gwPort int, logOut io.Wr
 	var routes []gateway.Route
 	for _, w := range registry.Webhooks {
 		routes = append(routes, gateway.Route{Method: w.Method, Path: w.Path, Handler: ls.deps.Webhook(w.Provider, w.New).Lambda})
+	}
+	if err := ls.startFakeAXpay(ctx, filepath.Join(root, localSecretsFile)); err != nil {
+		return fail(err)
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(gwPort))
 	if err != nil {
@@ -110,6 +154,8 @@ Routes:
 	for _, w := range registry.Webhooks {
 		fmt.Fprintf(stdout, "  %s %s\n", w.Method, w.Path)
 	}
+	fmt.Fprintf(stdout, "Fake AXpay API    %s   (5 transactions never sent as webhooks:\n"+
+		"                  go run ./cmd/payhooks reconcile axpay --base-url %s)\n", ls.axpayURL, ls.axpayURL)
 	fmt.Fprintln(stdout, "Try: go run ./cmd/payhooks send instaxchange    (Ctrl-C stops everything)")
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "\npayhooks: stopping")
