@@ -531,3 +531,11 @@ func TestZZLogsHoldNoSecrets(t *testing.T) {
 		t.Errorf("logs contain an unmasked email address %q", m)
 	}
 }
+
+func webhookRequest(e events.APIGatewayV2HTTPRequest) (*provider.Request, error) {
+	req, rej := webhook.FromAPIGateway(&e)
+	if rej != nil {
+		return nil, rej
+	}
+	return req, nil
+}
