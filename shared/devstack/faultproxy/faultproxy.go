@@ -19,11 +19,11 @@ import (
 type Mode int32
 
 const (
-	Pass    Mode = iota // forward untouched
-	Latency             // forward after Delay
-	Reset               // close the connection without an answer
-	Error500            // answer 500 like an AWS InternalFailure
-	Down                // refuse connections, as if the service were killed
+	Pass     Mode = iota // forward untouched
+	Latency              // forward after Delay
+	Reset                // close the connection without an answer
+	Error500             // answer 500 like an AWS InternalFailure
+	Down                 // refuse connections, as if the service were killed
 )
 
 // Proxy forwards to one target.
