@@ -92,6 +92,12 @@ bench-size:
 		printf '%-6s %-24s %9s bytes  %5.1f MiB  %4d%% of 12 MiB\n' $$arch $$f $$sz $$(echo "$$sz/1048576" | bc -l) $$((sz*100/$(SIZE_TARGET))); \
 	done; done
 
+## load: bounded loopback load over every provider (20% duplicates, 5% forgeries) + invariant check
+LOAD_REQUESTS ?= 2000
+LOAD_CONCURRENCY ?= 16
+load: tools
+	$(GO) run ./cmd/payhooks load --requests $(LOAD_REQUESTS) --concurrency $(LOAD_CONCURRENCY)
+
 events:
 	PAYHOOKS_UPDATE_EVENTS=1 $(GO) test -count=1 -run TestEventsFiles ./shared/registry/
 

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/payhooks/payhooks/shared/devstack"
+	"github.com/payhooks/payhooks/shared/loadgen"
+	"github.com/payhooks/payhooks/shared/registry"
+	"github.com/payhooks/payhooks/shared/store"
+)
+
+func init() {
+	register("load", "bounded loopback load run over every provider, with the invariant check (make load)", load)
+}
+
+func load(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("load", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	n := fs.Int("requests", 2000, "requests to send (the run stops after them)")
+	conc := fs.Int("concurrency", 16, "concurrent senders")
+	dup := fs.Float64("duplicates", 0.20, "share of redeliveries")
+	forged := fs.Float64("forgeries", 0.05, "share of forged requests")
+	seed := fs.Uint64("seed", uint64(time.Now().UnixNano()), "plan seed")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	root, err := devstack.FindRoot()
+	if err != nil {
+		return err
+	}
+	b, err := os.ReadFile(filepath.Join(root, localSecretsFile))
+	if err != nil {
+		return err
+	}
+	var docs map[string]json.RawMessage
+	if err := json.Unmarshal(b, &docs); err != nil {
+		return err
+	}
+	plan, err := loadgen.Plan(docs, *n, *dup, *forged, *seed)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "load: starting a private local stack on free loopback ports...")
+	ls, err := startLocal(ctx, 0, 0, 0, io.Discard)
+	if err != nil {
+		return err
+	}
+	defer ls.Close()
+	res := loadgen.Run(ctx, ls.addr, plan, *conc)
+
+	stored := 0
+	for _, w := range registry.Webhooks {
+		evs, err := ls.deps.Store.ListByProvider(ctx, store.ListFilter{Provider: w.Provider})
+		if err != nil {
+			return err
+		}
+		for _, e := range evs {
+			if strings.Contains(e.ID, "load-") {
+				stored++
+			}
+		}
+	}
+	published, err := drain(ctx, ls.deps.SQS, ls.resources.Queues.URL)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, `requests      %d (fresh %d, duplicates %d, forgeries %d), concurrency %d, seed %d
+duration      %s
+throughput    %.0f requests/s
+latency       p50 %s   p99 %s   max %s
+errors        %d unexpected answers
+invariant     unique valid events sent %d = stored %d = published %d: %v
+`, res.Requests, res.ByKind[loadgen.Fresh], res.ByKind[loadgen.Duplicate], res.ByKind[loadgen.Forged], *conc, *seed,
+		res.Duration.Round(time.Millisecond), float64(res.Requests)/res.Duration.Seconds(),
+		res.P50.Round(10*time.Microsecond), res.P99.Round(10*time.Microsecond), res.Max.Round(10*time.Microsecond),
+		res.Errors, res.UniqueValid, stored, published, res.UniqueValid == stored && stored == published)
+	for _, u := range res.Unexpected {
+		fmt.Fprintln(stdout, "  unexpected:", u)
+	}
+	if res.Errors > 0 || res.UniqueValid != stored || stored != published {
+		return fmt.Errorf("load: invariant broken (%d lost or doubled, %d unexpected answers)", abs(res.UniqueValid-published)+abs(stored-published), res.Errors)
+	}
+	return nil
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// drain counts the distinct event ids on the queue, deleting the messages.
+func drain(ctx context.Context, c *sqs.Client, url string) (int, error) {
+	ids := map[string]int{}
+	for empty := 0; empty < 2; {
+		out, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), MaxNumberOfMessages: 10})
+		if err != nil {
+			return 0, err
+		}
+		if len(out.Messages) == 0 {
+			empty++
+			continue
+		}
+		for _, m := range out.Messages {
+			var ev struct{ ID string }
+			_ = json.Unmarshal([]byte(*m.Body), &ev)
+			ids[ev.ID]++
+			_, _ = c.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(url), ReceiptHandle: m.ReceiptHandle})
+		}
+	}
+	for id, k := range ids {
+		if k > 1 {
+			return 0, fmt.Errorf("event %s published %d times", id, k)
+		}
+	}
+	return len(ids), nil
+}
