@@ -25,6 +25,9 @@ type Publisher interface {
 	Publish(ctx context.Context, ev *event.Event, body []byte) error
 }
 
+// MaxEventBytes bounds the event document, well inside SQS's 256 KiB message limit.
+const MaxEventBytes = 200 << 10
+
 // Outcome is what happened to one event.
 type Outcome string
 
@@ -55,6 +58,18 @@ func (in *Ingester) Ingest(ctx context.Context, ev *event.Event) (Outcome, error
 	body, err := ev.Marshal()
 	if err != nil {
 		return "", fmt.Errorf("%w: marshal: %w", ErrStore, err)
+	}
+	if len(body) > MaxEventBytes && len(ev.Raw) > 0 {
+		// An SQS message holds at most 256 KiB and a DynamoDB item 400 KB: a huge provider
+		// payload must not make an event unstorable, so the archive copy gives way.
+		ev.Raw = nil
+		if ev.Details == nil {
+			ev.Details = map[string]any{}
+		}
+		ev.Details["rawOmitted"] = true
+		if body, err = ev.Marshal(); err != nil {
+			return "", fmt.Errorf("%w: marshal: %w", ErrStore, err)
+		}
 	}
 	sctx, end := trace.Start(ctx, "store.PutEvent")
 	res, err := in.Store.PutEvent(sctx, ev, body)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -85,4 +86,19 @@ func TestLateNonTerminalDoesNotRegress(t *testing.T) {
 	if len(msgs) != 2 {
 		t.Fatalf("both events are published (consumers see the late one too): got %d", len(msgs))
 	}
+}
+
+func TestHugeRawIsDroppedNotTheEvent(t *testing.T) {
+	env := stacktest.New(t)
+	in := &ingest.Ingester{Store: env.Store, Publisher: env.Publisher}
+	ev := sample("big:1", event.Succeeded)
+	ev.Raw = json.RawMessage(`{"blob":"` + strings.Repeat("x", 250<<10) + `"}`)
+	if out, err := in.Ingest(context.Background(), ev); err != nil || out != ingest.Stored {
+		t.Fatalf("%v %v", out, err)
+	}
+	msgs := env.Messages(t)
+	if len(msgs) != 1 || len(*msgs[0].Body) > ingest.MaxEventBytes || !strings.Contains(*msgs[0].Body, `"rawOmitted":true`) {
+		t.Fatalf("got %d messages", len(msgs))
+	}
+	eventtest.Validate(t, []byte(*msgs[0].Body))
 }
