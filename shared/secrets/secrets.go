@@ -121,22 +121,47 @@ func (c *Cached) Secret(ctx context.Context, name string) ([]byte, error) {
 	return doc, nil
 }
 
-// Doc decodes one named secret into T on each call (the Source caches the bytes).
+// Doc is one named secret decoded into T. Made with NewDoc, it decodes a document once
+// and reuses the result for as long as the Source hands back the same bytes (a Cached
+// source does until its TTL ends), so the request path pays no JSON decoding.
 type Doc[T any] struct {
 	Source Source
 	Name   string
+	memo   *memo[T]
+}
+
+type memo[T any] struct {
+	mu  sync.Mutex
+	raw []byte
+	val T
+}
+
+// NewDoc returns a Doc that remembers its last decoded value.
+func NewDoc[T any](src Source, name string) Doc[T] {
+	return Doc[T]{Source: src, Name: name, memo: &memo[T]{}}
 }
 
 // Load fetches and decodes the secret. A malformed document is reported as unavailable:
-// it is our configuration, not the caller's input, that is wrong.
+// it is our configuration, not the caller's input, that is wrong. Callers must treat the
+// value as read-only: it may be shared with other requests.
 func (d Doc[T]) Load(ctx context.Context) (T, error) {
 	var v T
 	b, err := d.Source.Secret(ctx, d.Name)
 	if err != nil {
 		return v, err
 	}
+	if d.memo != nil {
+		d.memo.mu.Lock()
+		defer d.memo.mu.Unlock()
+		if len(b) > 0 && len(d.memo.raw) == len(b) && &d.memo.raw[0] == &b[0] {
+			return d.memo.val, nil
+		}
+	}
 	if err := json.Unmarshal(b, &v); err != nil {
 		return v, fmt.Errorf("%w: %s is not valid JSON for its provider: %v", ErrUnavailable, d.Name, jsonErrorKind(err))
+	}
+	if d.memo != nil {
+		d.memo.raw, d.memo.val = b, v
 	}
 	return v, nil
 }

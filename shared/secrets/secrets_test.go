@@ -74,3 +74,19 @@ func TestMatchAny(t *testing.T) {
 		}
 	}
 }
+
+func TestDocMemo(t *testing.T) {
+	src := &counting{Source: Static{"a": `{"webhookSecrets":["x"]}`}}
+	c := NewCached(src, time.Minute)
+	type doc struct{ WebhookSecrets []string }
+	d := NewDoc[doc](c, "a")
+	for i := 0; i < 3; i++ {
+		v, err := d.Load(context.Background())
+		if err != nil || v.WebhookSecrets[0] != "x" {
+			t.Fatal(v, err)
+		}
+	}
+	if d.memo.raw == nil {
+		t.Fatal("not memoized")
+	}
+}

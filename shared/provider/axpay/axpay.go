@@ -152,7 +152,7 @@ type Provider struct {
 
 // New returns the AXpay provider reading its secret document secretName from src.
 func New(src secrets.Source, secretName string) provider.Provider {
-	return &Provider{doc: secrets.Doc[Config]{Source: src, Name: secretName}}
+	return &Provider{doc: secrets.NewDoc[Config](src, secretName)}
 }
 
 func (p *Provider) Name() string { return Name }

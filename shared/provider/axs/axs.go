@@ -61,7 +61,7 @@ type axsProvider struct {
 
 // New returns the AXS provider reading its secret document secretName from src.
 func New(src secrets.Source, secretName string) provider.Provider {
-	return &axsProvider{secret: secrets.Doc[SecretDoc]{Source: src, Name: secretName}}
+	return &axsProvider{secret: secrets.NewDoc[SecretDoc](src, secretName)}
 }
 
 func (p *axsProvider) Name() string { return Name }

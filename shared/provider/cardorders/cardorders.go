@@ -51,7 +51,7 @@ type Provider struct {
 
 // New returns the provider reading its secret document secretName from src.
 func New(src secrets.Source, secretName string) provider.Provider {
-	return &Provider{secret: secrets.Doc[Secret]{Source: src, Name: secretName}}
+	return &Provider{secret: secrets.NewDoc[Secret](src, secretName)}
 }
 
 func (p *Provider) Name() string { return Name }

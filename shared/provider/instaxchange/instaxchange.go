@@ -48,7 +48,7 @@ type webhook struct {
 
 // New returns the InstaXchange provider reading its secrets from secretName in src.
 func New(src secrets.Source, secretName string) provider.Provider {
-	return &webhook{doc: secrets.Doc[SecretDoc]{Source: src, Name: secretName}}
+	return &webhook{doc: secrets.NewDoc[SecretDoc](src, secretName)}
 }
 
 func (w *webhook) Name() string { return Name }
