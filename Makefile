@@ -56,14 +56,14 @@ bench: bench-providers bench-e2e bench-coldstart bench-size
 
 # Only packages that have benchmarks: others may start the local stack in TestMain.
 BENCH_PKGS = $$(grep -rl --include='*_test.go' '^func Benchmark' shared | grep -v '^shared/perf/' | xargs -n1 dirname | sort -u | sed 's|^|./|')
-E2E_BENCHTIME ?= 1000x
+E2E_BENCHTIME ?= 300x
 COLDSTART_N ?= 20
 COLDSTART_MODE ?= init
 SIZE_TARGET := 12582912
 
 ## bench-providers: provider CPU benchmarks (benchstat-friendly, bench.out) and their ratios
 bench-providers:
-	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) $(BENCH_PKGS) | tee bench.out
+	set -o pipefail; $(GO) test -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) $(BENCH_PKGS) | tee bench.out
 	@awk '/^pkg:/ {pkg=$$2; sub(".*/", "", pkg)} \
 		/^Benchmark/ {name=$$1; sub("-[0-9]+$$", "", name); sum[pkg" "name]+=$$3; cnt[pkg" "name]++} \
 		END {print "\nratios (mean ns/op):"; \
@@ -74,14 +74,14 @@ bench-providers:
 
 ## bench-e2e: webhook pipeline vs the PutItem+SendMessage floor, on DynamoDB Local and moto
 bench-e2e:
-	$(GO) test -run '^$$' -bench 'E2E|Floor' -benchmem -benchtime $(E2E_BENCHTIME) -count 1 ./shared/perf/ | tee bench-e2e.out
+	set -o pipefail; $(GO) test -run '^$$' -bench 'E2E|Floor' -benchmem -benchtime $(E2E_BENCHTIME) -count 1 ./shared/perf/ | tee bench-e2e.out
 	@awk '/^Benchmark/ {n=$$1; sub("-[0-9]+$$", "", n); for (i=3; i<NF; i++) if ($$(i+1)=="events/s") v[n]=$$i} \
 		END {printf "\nE2E / Floor (events/s, inverted = time ratio): %.2f; E2E / FloorAllIO: %.2f\n", \
 		v["BenchmarkFloor"]/v["BenchmarkE2E"], v["BenchmarkFloorAllIO"]/v["BenchmarkE2E"]}' bench-e2e.out
 
 ## bench-coldstart: real bootstraps against a Runtime API stand-in (median of COLDSTART_N starts)
 bench-coldstart:
-	PAYHOOKS_COLDSTART=1 PAYHOOKS_COLDSTART_N=$(COLDSTART_N) PAYHOOKS_COLDSTART_MODE=$(COLDSTART_MODE) \
+	set -o pipefail; PAYHOOKS_COLDSTART=1 PAYHOOKS_COLDSTART_N=$(COLDSTART_N) PAYHOOKS_COLDSTART_MODE=$(COLDSTART_MODE) \
 		$(GO) test -count=1 -v -timeout 15m -run '^TestColdStart$$' ./shared/perf/ | grep -v '^[=-]-- \|^PASS\|^ok'
 
 ## bench-size: stripped bootstrap sizes for arm64 and amd64 against the 12 MiB target
