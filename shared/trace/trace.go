@@ -1,6 +1,10 @@
+//go:build !payhooks_notrace
+
 // Package trace is payhooks' only door to distributed tracing. Today it speaks AWS X-Ray;
-// callers see just Start and InstrumentAWS, so a move to OpenTelemetry changes this file
-// alone.
+// callers see just Start, Annotate and InstrumentAWS, so a move to OpenTelemetry changes
+// this package alone. Building with -tags payhooks_notrace (make build TRACING=off) links
+// no tracing SDK at all: the X-Ray SDK brings grpc and fasthttp along and costs ≈ 8 MB per
+// binary (see BENCHMARKS.md); Lambda's own function-level trace remains either way.
 package trace
 
 import (
