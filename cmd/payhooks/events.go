@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -11,11 +12,12 @@ import (
 
 	"github.com/payhooks/payhooks/shared/devstack"
 	"github.com/payhooks/payhooks/shared/registry"
+	"github.com/payhooks/payhooks/shared/replay"
 	"github.com/payhooks/payhooks/shared/store"
 )
 
 func init() {
-	register("events", "list stored events (filters: --provider --status --published --since)", listEvents)
+	register("events", "list stored events (filters: --provider --status --published --since | --from --to)", listEvents)
 }
 
 func listEvents(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -25,6 +27,8 @@ func listEvents(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	status := fs.String("status", "", "only this status (succeeded, failed, pending, ...)")
 	published := fs.String("published", "", "only this publish state: published, pending or skipped")
 	since := fs.Duration("since", 0, "only events received within this long (e.g. 2h)")
+	fromS := fs.String("from", "", "only events received at or after this: RFC 3339, a date, or a duration ago (2h)")
+	toS := fs.String("to", "", "only events received at or before this: RFC 3339, a date, or a duration ago (2h)")
 	limit := fs.Int("limit", 100, "at most this many")
 	asJSON := fs.Bool("json", false, "print each event's full JSON")
 	endpoint := fs.String("endpoint", dynamoEndpoint(), "DynamoDB endpoint")
@@ -39,7 +43,30 @@ func listEvents(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	st := &store.Store{Client: devstack.NewClients(cfg, *endpoint, "").DynamoDB, Table: *table}
 	f := store.ListFilter{Status: *status, PublishState: *published, Limit: *limit}
 	if *since > 0 {
+		if *fromS != "" {
+			return errors.New("use --since or --from, not both")
+		}
 		f.From = time.Now().Add(-*since)
+	}
+	if f.From.IsZero() {
+		if f.From, err = replay.ParseTime(*fromS, time.Now()); err != nil {
+			return fmt.Errorf("--from: %w", err)
+		}
+	}
+	if f.To, err = replay.ParseTime(*toS, time.Now()); err != nil {
+		return fmt.Errorf("--to: %w", err)
+	}
+	switch *published {
+	case "", store.PublishPending, store.PublishPublished, store.PublishSkipped:
+	default:
+		return fmt.Errorf("--published %q: want published, pending or skipped", *published)
+	}
+	if *prov != "" {
+		w, ok := registry.Lookup(*prov)
+		if !ok {
+			return fmt.Errorf("unknown provider %q", *prov)
+		}
+		*prov = w.Provider
 	}
 	var all []store.StoredEvent
 	for _, w := range registry.Webhooks {

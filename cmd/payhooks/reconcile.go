@@ -16,11 +16,12 @@ import (
 	"github.com/payhooks/payhooks/shared/app"
 	"github.com/payhooks/payhooks/shared/devstack"
 	"github.com/payhooks/payhooks/shared/provider/axpay"
+	"github.com/payhooks/payhooks/shared/provider/instaxchange"
 	"github.com/payhooks/payhooks/shared/reconcile"
 )
 
 func init() {
-	register("reconcile", "poll a provider's API for events its webhooks missed: reconcile axpay [--since 2h]", runReconcile)
+	register("reconcile", "poll a provider's API: reconcile axpay [--since 2h] (missed webhooks) | reconcile instaxchange (payouts on chain)", runReconcile)
 }
 
 const reconcileUsage = "usage: payhooks reconcile axpay [--since 2h] [--base-url URL] [--endpoint DYNAMODB] [--moto URL] " +
@@ -29,8 +30,11 @@ const reconcileUsage = "usage: payhooks reconcile axpay [--since 2h] [--base-url
 // runReconcile runs the same poller as the scheduled Lambda, against the local stack by
 // default: same cursor, same lease, same ingestion.
 func runReconcile(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == instaxchange.Name {
+		return runChainStatus(ctx, args[1:], stdout, stderr) // instaxchange.go
+	}
 	if len(args) == 0 || args[0] != axpay.Name {
-		return errors.New(reconcileUsage)
+		return errors.New(reconcileUsage + "\n" + chainStatusUsage)
 	}
 	fs := flag.NewFlagSet("reconcile axpay", flag.ContinueOnError)
 	fs.SetOutput(stderr)
