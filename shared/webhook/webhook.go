@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+	"unicode/utf8"
 
 	"github.com/payhooks/payhooks/shared/event"
 	"github.com/payhooks/payhooks/shared/ingest"
@@ -88,6 +89,11 @@ func (h *Handler) Handle(ctx context.Context, req *provider.Request) (resp Respo
 	}
 
 	payload, err := h.Provider.Verify(ctx, req)
+	if err == nil && !utf8.Valid(payload) {
+		// JSON between systems is UTF-8 (RFC 8259). Decoders would quietly turn bad bytes
+		// into U+FFFD, and an id so mangled no longer deduplicates: refuse, loudly.
+		err = provider.BadRequest("bad_encoding", errors.New("payload is not valid UTF-8"))
+	}
 	if err == nil {
 		h.count("verified", name, "")
 		var ev event.Event
