@@ -6,7 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
-	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -21,14 +21,57 @@ type Money struct {
 // ErrInvalid reports an amount that is not a JSON-style decimal number.
 var ErrInvalid = errors.New("invalid amount")
 
-var decimal = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$`)
+// isDecimal reports whether s matches ^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$,
+// JSON's number grammar, written out because every amount of every webhook passes here.
+func isDecimal(s string) bool {
+	i := 0
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	switch d := digits(s, i); {
+	case d == 0:
+		return false
+	case s[i] == '0' && d > 1:
+		return false
+	default:
+		i += d
+	}
+	if i < len(s) && s[i] == '.' {
+		d := digits(s, i+1)
+		if d == 0 {
+			return false
+		}
+		i += 1 + d
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		d := digits(s, i)
+		if d == 0 {
+			return false
+		}
+		i += d
+	}
+	return i == len(s)
+}
+
+// digits counts the ASCII digits in s from i.
+func digits(s string, i int) int {
+	n := 0
+	for i+n < len(s) && s[i+n] >= '0' && s[i+n] <= '9' {
+		n++
+	}
+	return n
+}
 
 // New validates value as a decimal number and derives minor units when the currency has an
 // ISO exponent. Crypto and unknown currencies keep every digit and carry no minor units.
 func New(value, currency string) (Money, error) {
 	value = strings.TrimSpace(value)
 	currency = strings.TrimSpace(currency)
-	if !decimal.MatchString(value) {
+	if !isDecimal(value) {
 		return Money{}, fmt.Errorf("%w: %q", ErrInvalid, truncate(value))
 	}
 	if currency == "" {
@@ -57,11 +100,68 @@ func (m Money) Abs() Money {
 	return out
 }
 
+// toMinor converts a valid decimal to a whole number of minor units, if it is one.
 func toMinor(value string, exp int) (int64, bool) {
-	// Exponent notation is rare but legal JSON; big.Rat keeps it exact.
 	if len(value) > 64 {
-		return 0, false
+		return 0, false // no minor units for absurd lengths; the value itself is kept
 	}
+	if minor, ok, done := plainMinor(value, exp); done {
+		return minor, ok
+	}
+	return ratMinor(value, exp)
+}
+
+// plainMinor handles the common case, a plain decimal that fits in 18 digits, in integer
+// arithmetic; done is false for anything else (exponent notation, long values), which
+// ratMinor then settles exactly.
+func plainMinor(value string, exp int) (minor int64, ok, done bool) {
+	if i := strings.IndexAny(value, "eE"); i >= 0 {
+		// Settled here without big.Rat, which would spend milliseconds on 1e999999: a
+		// zero is zero, and a nonzero mantissa of at most 64 characters scaled by more
+		// than 10^100 overflows int64, by less than 10^-100 is not a whole minor unit.
+		e, err := strconv.ParseInt(value[i+1:], 10, 64)
+		switch {
+		case err != nil:
+			return 0, false, true // as big.Rat, which refuses an exponent beyond int64
+		case strings.Trim(value[:i], "-0.") == "":
+			return 0, true, true
+		case e > 100 || e < -100:
+			return 0, false, true
+		}
+		return 0, false, false
+	}
+	neg := strings.HasPrefix(value, "-")
+	if neg {
+		value = value[1:]
+	}
+	whole, frac, _ := strings.Cut(value, ".")
+	if len(frac) > exp {
+		if strings.Trim(frac[exp:], "0") != "" {
+			return 0, false, true // finer than the minor unit
+		}
+		frac = frac[:exp]
+	}
+	if len(whole)+exp > 18 { // 10^18 < 2^63: no overflow below
+		return 0, false, false
+	}
+	for i := 0; i < len(whole); i++ {
+		minor = minor*10 + int64(whole[i]-'0')
+	}
+	for i := 0; i < exp; i++ {
+		minor *= 10
+		if i < len(frac) {
+			minor += int64(frac[i] - '0')
+		}
+	}
+	if neg {
+		minor = -minor
+	}
+	return minor, true, true
+}
+
+// ratMinor is toMinor in exact rational arithmetic, for exponent notation (rare but legal
+// JSON) and values too long for plainMinor.
+func ratMinor(value string, exp int) (int64, bool) {
 	r, ok := new(big.Rat).SetString(value)
 	if !ok {
 		return 0, false

@@ -1,6 +1,9 @@
 package money
 
-import "testing"
+import (
+	"regexp"
+	"testing"
+)
 
 func TestNew(t *testing.T) {
 	tests := []struct {
@@ -49,4 +52,61 @@ func TestAbs(t *testing.T) {
 	if a.Value != "10.50" || *a.Minor != 1050 {
 		t.Fatalf("Abs = %+v", a)
 	}
+}
+
+// TestFastPathsMatchReference: isDecimal is the regular expression it replaces, and the
+// integer minor-unit computation agrees with the exact rational one.
+func TestFastPathsMatchReference(t *testing.T) {
+	re := regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$`)
+	values := []string{
+		"", "-", "0", "-0", "00", "01", "0.0", "0.", ".5", "1", "10", "10.23", "10.230", "10.2300001",
+		"-10.235", "1e2", "1E+2", "1e-2", "1.5e1", "1e", "1e+", "--1", "1..2", "1.2.3", "+1", " 1",
+		"999999999999999999", "9999999999999999.99", "99999999999999999.99", "-9223372036854775808",
+		"92233720368547758.07", "92233720368547758.08", "0.001", "0.010", "12345678901234567890",
+		"1.000000000000000000000000000000", "0e999999", "0e9223372036854775807", "0e-9223372036854775808", "1e9223372036854775807", "-0.00E+99999999999999999999", "1e101", "1e-101",
+		"1.5e-1", "123e-2", "1e16", "1e17", "0.0000000000000000000000000000000000000000000000000000000000000000000001", "abc", "1a", "0x10", "١",
+	}
+	for _, v := range values {
+		if got, want := isDecimal(v), re.MatchString(v); got != want {
+			t.Errorf("isDecimal(%q)=%v, regexp %v", v, got, want)
+		}
+		if !isDecimal(v) {
+			continue
+		}
+		for exp := 0; exp <= 3; exp++ {
+			gm, gok := toMinor(v, exp)
+			wm, wok := exactMinor(v, exp)
+			if gm != wm || gok != wok {
+				t.Errorf("toMinor(%q,%d)=%d,%v; exact %d,%v", v, exp, gm, gok, wm, wok)
+			}
+		}
+	}
+}
+
+func FuzzNew(f *testing.F) {
+	for _, v := range []string{"10.23", "-0.0010", "1e2", "99999999999999999.99", "01"} {
+		f.Add(v, 2)
+	}
+	re := regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$`)
+	f.Fuzz(func(t *testing.T, v string, exp int) {
+		if got, want := isDecimal(v), re.MatchString(v); got != want {
+			t.Fatalf("isDecimal(%q)=%v, regexp %v", v, got, want)
+		}
+		if !isDecimal(v) || exp < 0 || exp > 3 {
+			return
+		}
+		gm, gok := toMinor(v, exp)
+		wm, wok := exactMinor(v, exp)
+		if gm != wm || gok != wok {
+			t.Fatalf("toMinor(%q,%d)=%d,%v; exact %d,%v", v, exp, gm, gok, wm, wok)
+		}
+	})
+}
+
+// exactMinor is the reference: big.Rat, with toMinor's 64-character limit.
+func exactMinor(v string, exp int) (int64, bool) {
+	if len(v) > 64 {
+		return 0, false
+	}
+	return ratMinor(v, exp)
 }

@@ -13,7 +13,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"sync"
 	"time"
@@ -191,15 +190,17 @@ func normalize(payload []byte, loc *time.Location) (event.Event, error) {
 	}
 	// Masked copies replace the originals in raw too, so no later step sees the PAN or
 	// the address, whatever key-based or pattern-based redaction would have caught.
+	var masked [2]redact.Member
+	replace := masked[:0]
 	if v := f.get("cardNumber"); v != "" {
-		masked := redact.PAN(v)
-		details["maskedCardNumber"] = masked
-		m["cardNumber"] = masked
+		pan := redact.PAN(v)
+		details["maskedCardNumber"] = pan
+		replace = append(replace, redact.Member{Key: "cardNumber", Value: pan})
 	}
 	if v := f.get("email"); v != "" {
-		masked := redact.Email(v)
-		details["maskedEmail"] = masked
-		m["email"] = masked
+		email := redact.Email(v)
+		details["maskedEmail"] = email
+		replace = append(replace, redact.Member{Key: "email", Value: email})
 	}
 	if f.err != nil {
 		return event.Event{}, f.err
@@ -207,7 +208,7 @@ func normalize(payload []byte, loc *time.Location) (event.Event, error) {
 	if len(details) > 0 {
 		ev.Details = details
 	}
-	raw, err := encode(redact.Value("", m))
+	raw, err := redact.JSONReplacing(payload, replace...)
 	if err != nil {
 		return event.Event{}, provider.BadRequest(provider.ReasonBadJSON, err)
 	}
@@ -250,20 +251,14 @@ func decodeObject(b []byte) (map[string]any, error) {
 	if m == nil {
 		return nil, errors.New("body is null, not a JSON object")
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("data after the JSON object")
+	// Only JSON whitespace may follow. Checked on the input rather than with dec.Token,
+	// which would grow the decoder's buffer to look for more.
+	for _, c := range b[dec.InputOffset():] {
+		if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
+			return nil, errors.New("data after the JSON object")
+		}
 	}
 	return m, nil
-}
-
-func encode(v any) (json.RawMessage, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return json.RawMessage(bytes.TrimRight(buf.Bytes(), "\n")), nil
 }
 
 func truncate(s string) string {

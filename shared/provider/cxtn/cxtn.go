@@ -13,7 +13,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
@@ -180,15 +179,17 @@ func normalize(payload []byte) (event.Event, error) {
 
 	// Raw keeps data in the form it came in, masked inside the string form too, where
 	// pattern-based redaction of the envelope cannot see.
+	var raw json.RawMessage
 	if dataIsString {
-		inner, err := encode(redact.Value("", data))
+		inner, err := redact.JSON([]byte(top["data"].(string)))
 		if err != nil {
 			return event.Event{}, provider.BadRequest(ReasonBadData, err)
 		}
-		top["data"] = string(inner)
-	}
-	raw, err := encode(redact.Value("", top))
-	if err != nil {
+		raw, err = redact.JSONReplacing(payload, redact.Member{Key: "data", Value: string(inner)})
+		if err != nil {
+			return event.Event{}, provider.BadRequest(provider.ReasonBadJSON, err)
+		}
+	} else if raw, err = redact.JSON(payload); err != nil {
 		return event.Event{}, provider.BadRequest(provider.ReasonBadJSON, err)
 	}
 	ev.Raw = raw
@@ -305,18 +306,12 @@ func decodeObject(b []byte) (map[string]any, error) {
 	if m == nil {
 		return nil, errors.New("null, not a JSON object")
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("data after the JSON object")
+	// Only JSON whitespace may follow. Checked on the input rather than with dec.Token,
+	// which would grow the decoder's buffer to look for more.
+	for _, c := range b[dec.InputOffset():] {
+		if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
+			return nil, errors.New("data after the JSON object")
+		}
 	}
 	return m, nil
-}
-
-func encode(v any) (json.RawMessage, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return json.RawMessage(bytes.TrimRight(buf.Bytes(), "\n")), nil
 }

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/payhooks/payhooks/shared/event"
 	"github.com/payhooks/payhooks/shared/money"
@@ -147,8 +148,13 @@ var invoiceDetails = [...]struct{ from, to string }{
 
 // Normalize turns an authentic webhook payload into the normalized event.
 func (w *webhook) Normalize(ctx context.Context, payload []byte) (event.Event, error) {
+	// Verify has canonicalized the payload, which refuses invalid UTF-8; redact.JSON would
+	// repair it instead, so refuse it here too rather than normalize what was not verified.
+	if !utf8.Valid(payload) {
+		return event.Event{}, provider.BadRequest(provider.ReasonBadJSON, fmt.Errorf("%w: invalid UTF-8", ErrSyntax))
+	}
 	// Redacting validates the whole payload; the field walks below then skip, not check.
-	raw, err := appendRedacted(make([]byte, 0, len(payload)), payload)
+	raw, err := redact.JSON(payload)
 	if err != nil {
 		return event.Event{}, provider.BadRequest(provider.ReasonBadJSON, err)
 	}
