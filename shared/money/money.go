@@ -57,6 +57,37 @@ func isDecimal(s string) bool {
 	return i == len(s)
 }
 
+// Bounds of a plausible amount: below 10^MaxMagnitude in size and at most MaxScale digits
+// after the point. JSON allows 1e999, which a consumer parsing floats reads as +Inf.
+const (
+	MaxMagnitude = 18
+	MaxScale     = 36
+)
+
+// inRange checks a valid decimal against MaxMagnitude and MaxScale without big numbers.
+func inRange(s string) bool {
+	s = strings.TrimPrefix(s, "-")
+	mant, exp := s, 0
+	if i := strings.IndexAny(s, "eE"); i >= 0 {
+		mant = s[:i]
+		e := strings.TrimPrefix(s[i+1:], "+")
+		if len(strings.TrimLeft(strings.TrimPrefix(e, "-"), "0")) > 4 {
+			return false
+		}
+		n, err := strconv.Atoi(e)
+		if err != nil {
+			return false
+		}
+		exp = n
+	}
+	intPart, frac, _ := strings.Cut(mant, ".")
+	intDigits := len(strings.TrimLeft(intPart, "0"))
+	if intDigits == 0 && strings.Trim(frac, "0") == "" {
+		return true // zero, whatever its exponent
+	}
+	return intDigits+exp <= MaxMagnitude && len(frac)-exp <= MaxScale
+}
+
 // digits counts the ASCII digits in s from i.
 func digits(s string, i int) int {
 	n := 0
@@ -73,6 +104,9 @@ func New(value, currency string) (Money, error) {
 	currency = strings.TrimSpace(currency)
 	if !isDecimal(value) {
 		return Money{}, fmt.Errorf("%w: %q", ErrInvalid, truncate(value))
+	}
+	if !inRange(value) {
+		return Money{}, fmt.Errorf("%w: %q is beyond any payment amount", ErrInvalid, truncate(value))
 	}
 	if currency == "" {
 		return Money{}, fmt.Errorf("%w: missing currency", ErrInvalid)

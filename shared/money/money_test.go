@@ -28,6 +28,14 @@ func TestNew(t *testing.T) {
 		{"01", "USD", 0, false, true},
 		{"1", "", 0, false, true},
 		{"NaN", "USD", 0, false, true},
+		{"1e999", "USD", 0, false, true},
+		{"-1e999", "USD", 0, false, true},
+		{"1e-999", "LTC", 0, false, true},
+		{"1e18", "USD", 0, false, true},
+		{"999999999999999999", "USDT", 0, false, false},
+		{"1e-7", "LTC", 0, false, false},
+		{"0e99999", "USD", 0, false, true},
+		{"0e5", "USD", 0, true, false},
 	}
 	for _, tt := range tests {
 		m, err := New(tt.value, tt.currency)
