@@ -86,12 +86,24 @@ func (in *Ingester) Ingest(ctx context.Context, ev *event.Event) (Outcome, error
 		}
 		return Duplicate, nil
 	}
-	// Advance the state on every attempt, not only the first: a crash between the event
-	// write and this update must not leave the object's state behind for good.
-	if _, err := in.Store.AdvanceState(ctx, ev); err != nil {
+	// The state update and the send are independent, so they overlap: the provider waits
+	// for two round trips after the write instead of three. The event is marked published
+	// only when both succeeded, so a failure of either leaves it pending and the retry (or
+	// the outbox sweeper) does both again; the state update is idempotent and the FIFO
+	// deduplication id absorbs the second send.
+	stateErr := make(chan error, 1)
+	go func() {
+		_, err := in.Store.AdvanceState(ctx, ev)
+		stateErr <- err
+	}()
+	pubErr := in.send(ctx, ev, res.Payload)
+	if err := <-stateErr; err != nil {
 		return "", fmt.Errorf("%w: %w", ErrStore, err)
 	}
-	if err := in.publish(ctx, ev, res.Payload); err != nil {
+	if pubErr != nil {
+		return "", pubErr
+	}
+	if err := in.mark(ctx, ev); err != nil {
 		return "", err
 	}
 	if res.Created {
@@ -100,15 +112,25 @@ func (in *Ingester) Ingest(ctx context.Context, ev *event.Event) (Outcome, error
 	return Recovered, nil
 }
 
-// Publish sends an already stored event and records it as published; the outbox sweeper
-// and replays use it.
+// publish sends an already stored event and records it as published.
 func (in *Ingester) publish(ctx context.Context, ev *event.Event, payload []byte) error {
+	if err := in.send(ctx, ev, payload); err != nil {
+		return err
+	}
+	return in.mark(ctx, ev)
+}
+
+func (in *Ingester) send(ctx context.Context, ev *event.Event, payload []byte) error {
 	pctx, end := trace.Start(ctx, "queue.Publish")
 	err := in.Publisher.Publish(pctx, ev, payload)
 	end(err)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrPublish, err)
 	}
+	return nil
+}
+
+func (in *Ingester) mark(ctx context.Context, ev *event.Event) error {
 	if err := in.Store.MarkPublished(ctx, ev.ID, in.now()); err != nil {
 		// The message is on the queue; a retry within the FIFO deduplication window
 		// re-sends harmlessly and then marks it.
