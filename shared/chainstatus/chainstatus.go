@@ -14,8 +14,9 @@
 //
 // Items in the events table (see shared/store):
 //   - PAYOUT#instaxchange#<transactionId>  the tracking item (in `payouts` while tracked)
-//   - CURSOR#chainstatus#instaxchange      receivedAt of the newest payment event examined
-//   - LEASE#chainstatus#instaxchange       who is polling, until when at most
+//   - CURSOR#chainstatus#instaxchange      a lease.Cursor: receivedAt of the newest payment
+//     event examined
+//   - LEASE#chainstatus#instaxchange       a lease.Lease: who is polling, until when at most
 //
 // Events are published through the Ingester with ids that are idempotency keys
 // (`instaxchange:<transactionId>:payout_confirmed` / `…:payout_unconfirmed`), so a crash
@@ -153,42 +154,24 @@ func (p *Poller) log() *slog.Logger {
 // schedule carries on. Errors are returned only for DynamoDB failures that stop the run.
 func (p *Poller) Run(ctx context.Context) (res Result, err error) {
 	start := time.Now()
-	owner := p.Owner
-	if owner == "" {
-		owner = defaultOwner()
-	}
-	ttl := durOr(p.LeaseTTL, DefaultLeaseTTL)
-	stopAt := start.Add(ttl)
-	if dl, ok := ctx.Deadline(); ok && dl.Before(stopAt) {
-		stopAt = dl
-		ttl = time.Until(dl) + time.Second
-	}
-	stopAt = stopAt.Add(-durOr(p.Margin, DefaultMargin))
 	defer func() {
 		res.Duration = time.Since(start)
 		p.report(res, err)
 	}()
-	if !time.Now().Before(stopAt) {
+	run, err := p.lease().Begin(ctx, start, p.Owner, durOr(p.LeaseTTL, DefaultLeaseTTL), durOr(p.Margin, DefaultMargin))
+	switch {
+	case err != nil:
+		return res, err
+	case run.Late:
 		res.Stopped = StoppedDeadline
 		return res, nil
-	}
-	ok, err := p.acquire(ctx, owner, ttl)
-	if err != nil {
-		return res, err
-	}
-	if !ok {
+	case run.Held:
 		res.LeaseHeld = true
 		return res, nil
 	}
-	defer func() {
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		if rerr := p.release(rctx, owner); rerr != nil {
-			p.log().Warn("chainstatus lease not released; it expires on its own", "provider", Provider, "error", rerr.Error())
-		}
-	}()
+	defer run.End(p.log(), "provider", Provider)
 
-	wctx, cancel := context.WithDeadline(ctx, stopAt)
+	wctx, cancel := context.WithDeadline(ctx, run.StopAt)
 	defer cancel()
 	if err := p.discover(wctx, &res); err != nil {
 		if ctx.Err() == nil && wctx.Err() != nil {
@@ -263,8 +246,14 @@ func (p *Poller) discover(ctx context.Context, res *Result) error {
 		if lk := getS(out.LastEvaluatedKey, "receivedAt"); lk > newest {
 			newest = lk
 		}
+		// receivedAt is store.FormatTime's fixed-width text, so the greatest string above is
+		// the latest time, and parsing it back is exact.
 		if newest != "" {
-			if err := p.advance(ctx, newest); err != nil {
+			at, err := time.Parse(time.RFC3339Nano, newest)
+			if err != nil {
+				return fmt.Errorf("chainstatus: receivedAt %q is not a time", newest)
+			}
+			if err := p.cursor().Advance(ctx, at); err != nil {
 				return err
 			}
 		}

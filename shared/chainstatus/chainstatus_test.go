@@ -486,14 +486,14 @@ func TestLeaseHeld(t *testing.T) {
 	f := newFixture(t)
 	f.deliver(t, "ixc-l", "completed", "wd-l")
 	other := f.poller()
-	if ok, err := other.acquire(context.Background(), "other", time.Minute); !ok || err != nil {
+	if ok, err := other.lease().Acquire(context.Background(), "other", time.Minute); !ok || err != nil {
 		t.Fatal(ok, err)
 	}
 	p := f.poller()
 	if res := f.run(t, p); !res.LeaseHeld || res.Discovered != 0 {
 		t.Fatalf("%+v", res)
 	}
-	if err := other.release(context.Background(), "other"); err != nil {
+	if err := other.lease().Release(context.Background(), "other"); err != nil {
 		t.Fatal(err)
 	}
 	if res := f.run(t, p); res.LeaseHeld || res.Discovered != 1 {

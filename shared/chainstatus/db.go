@@ -2,12 +2,9 @@ package chainstatus
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"strconv"
 	"time"
 
@@ -15,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/payhooks/payhooks/shared/lease"
 	"github.com/payhooks/payhooks/shared/money"
 	"github.com/payhooks/payhooks/shared/store"
 )
@@ -22,9 +20,7 @@ import (
 // DB is the part of DynamoDB the poller uses: Query on the by-provider and payouts indexes,
 // and item writes without DeleteItem, so the function's policy stays narrow.
 type DB interface {
-	PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
-	GetItem(ctx context.Context, in *dynamodb.GetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
-	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+	lease.DB
 	Query(ctx context.Context, in *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
 }
 
@@ -281,88 +277,18 @@ func joinComma(xs []string) string {
 	return out
 }
 
+// lease is the poller's lease (see package lease for why one): two runs at once would not
+// publish twice (event ids are idempotency keys and the check records are conditional) but
+// would double the calls to InstaXchange.
+func (p *Poller) lease() lease.Lease {
+	return lease.Lease{DB: p.DB, Table: p.Table, Key: LeaseKey, Now: p.Now}
+}
+
+func (p *Poller) cursor() lease.Cursor {
+	return lease.Cursor{DB: p.DB, Table: p.Table, Key: CursorKey, Now: p.Now}
+}
+
 // Cursor reads the discovery cursor: the receivedAt of the newest payment event examined.
 func (p *Poller) Cursor(ctx context.Context) (time.Time, bool, error) {
-	out, err := p.DB.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName: aws.String(p.Table), Key: key(CursorKey), ConsistentRead: aws.Bool(true),
-	})
-	if err != nil {
-		return time.Time{}, false, unavailable("get cursor", err)
-	}
-	s := getS(out.Item, "receivedAt")
-	if s == "" {
-		return time.Time{}, false, nil
-	}
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return time.Time{}, false, fmt.Errorf("chainstatus: cursor %q is not a time", s)
-	}
-	return t, true, nil
-}
-
-// advance moves the cursor forward only (store.FormatTime is fixed width, so string order
-// is time order).
-func (p *Poller) advance(ctx context.Context, receivedAt string) error {
-	_, err := p.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:           aws.String(p.Table),
-		Key:                 key(CursorKey),
-		UpdateExpression:    aws.String("SET receivedAt = :c, itemType = :it, updatedAt = :u"),
-		ConditionExpression: aws.String("attribute_not_exists(receivedAt) OR receivedAt < :c"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":c": str(receivedAt), ":it": str("cursor"), ":u": str(store.FormatTime(p.now())),
-		},
-	})
-	if err != nil && !isConditionFailed(err) {
-		return unavailable("advance cursor", err)
-	}
-	return nil
-}
-
-// acquire takes the lease, as the AXpay poller does (see shared/reconcile): two runs at once
-// would not publish twice (event ids are idempotency keys and the check records are
-// conditional) but would double the calls to InstaXchange.
-func (p *Poller) acquire(ctx context.Context, owner string, ttl time.Duration) (bool, error) {
-	now := p.now()
-	_, err := p.DB.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: aws.String(p.Table),
-		Item: map[string]types.AttributeValue{
-			"pk": str(LeaseKey), "itemType": str("lease"), "owner": str(owner),
-			"expiresAtMs": num(now.Add(ttl).UnixMilli()), "acquiredAt": str(store.FormatTime(now)),
-		},
-		ConditionExpression:       aws.String("attribute_not_exists(pk) OR expiresAtMs <= :now"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":now": num(now.UnixMilli())},
-	})
-	if err == nil {
-		return true, nil
-	}
-	if isConditionFailed(err) {
-		return false, nil
-	}
-	return false, unavailable("acquire lease", err)
-}
-
-// release expires our lease now (UpdateItem, not DeleteItem: no delete right needed).
-func (p *Poller) release(ctx context.Context, owner string) error {
-	_, err := p.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 aws.String(p.Table),
-		Key:                       key(LeaseKey),
-		UpdateExpression:          aws.String("SET expiresAtMs = :zero, releasedAt = :t"),
-		ConditionExpression:       aws.String("#o = :me"),
-		ExpressionAttributeNames:  map[string]string{"#o": "owner"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":zero": num(0), ":me": str(owner), ":t": str(store.FormatTime(p.now()))},
-	})
-	if err != nil && !isConditionFailed(err) {
-		return err
-	}
-	return nil
-}
-
-func defaultOwner() string {
-	b := make([]byte, 8)
-	_, _ = rand.Read(b)
-	host := os.Getenv("AWS_LAMBDA_LOG_STREAM_NAME")
-	if host == "" {
-		host, _ = os.Hostname()
-	}
-	return host + "/" + hex.EncodeToString(b)
+	return p.cursor().Get(ctx)
 }

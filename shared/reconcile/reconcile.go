@@ -4,9 +4,9 @@
 // paths, so a transaction seen twice is a Duplicate, never a second event.
 //
 // State lives in the events table next to the events (see shared/store):
-//   - CURSOR#axpay  cursorMs: the createdAt (Unix ms) of the newest transaction of the last
-//     page whose events are durably stored. It only moves forward.
-//   - LEASE#axpay   owner, expiresAt (Unix ms): who is polling, and until when at most.
+//   - CURSOR#axpay  a lease.Cursor: the createdAt of the newest transaction of the last page
+//     whose events are durably stored. It only moves forward.
+//   - LEASE#axpay   a lease.Lease: who is polling, and until when at most.
 package reconcile
 
 import (
@@ -122,48 +122,23 @@ func (p *Poller) log() *slog.Logger {
 // release the lease. It logs a summary and records metrics whatever happens.
 func (p *Poller) Run(ctx context.Context) (res Result, err error) {
 	start := time.Now()
-	owner := p.Owner
-	if owner == "" {
-		owner = p.defaultOwner()
-	}
-	// The run never outlives its lease: the work stops Margin before whichever comes first,
-	// the caller's deadline (Lambda's) or the lease's expiry.
-	ttl := durOr(p.LeaseTTL, DefaultLeaseTTL)
-	stopAt := start.Add(ttl)
-	if dl, ok := ctx.Deadline(); ok && dl.Before(stopAt) {
-		stopAt = dl
-		// Past its deadline the Lambda is gone, so a lease held longer would only delay
-		// the next run after a timeout or crash.
-		ttl = time.Until(dl) + time.Second
-	}
-	stopAt = stopAt.Add(-durOr(p.Margin, DefaultMargin))
 	defer func() {
 		res.Duration = time.Since(start)
 		p.report(res, err)
 	}()
-	if !time.Now().Before(stopAt) {
-		res.Stopped = StoppedDeadline
-		return res, nil
-	}
-
-	ok, err := p.acquire(ctx, owner, ttl)
-	if err != nil {
+	run, err := p.lease().Begin(ctx, start, p.Owner, durOr(p.LeaseTTL, DefaultLeaseTTL), durOr(p.Margin, DefaultMargin))
+	switch {
+	case err != nil:
 		return res, err
-	}
-	if !ok {
+	case run.Late:
+		return stopped(res)
+	case run.Held:
 		res.LeaseHeld = true
 		return res, nil
 	}
-	defer func() {
-		// Released even when ctx is already over, so the next run need not wait for expiry.
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		if rerr := p.release(rctx, owner); rerr != nil {
-			p.log().Warn("reconcile lease not released; it expires on its own", "provider", axpay.Name, "error", rerr.Error())
-		}
-	}()
+	defer run.End(p.log(), "provider", axpay.Name)
 
-	return p.poll(ctx, stopAt, res)
+	return p.poll(ctx, run.StopAt, res)
 }
 
 func (p *Poller) poll(ctx context.Context, stopAt time.Time, res Result) (Result, error) {
@@ -266,7 +241,7 @@ func (p *Poller) poll(ctx context.Context, stopAt time.Time, res Result) (Result
 		// Every event of the page is stored (Ingest returned no error for any), so the
 		// cursor may pass them.
 		if !newest.IsZero() && newest.After(res.Cursor) {
-			if err := p.advance(ctx, newest); err != nil {
+			if err := p.cursor().Advance(ctx, newest); err != nil {
 				return res, err
 			}
 			res.Cursor = newest

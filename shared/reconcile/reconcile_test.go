@@ -317,10 +317,10 @@ func TestReconcileCursorNeverMovesBack(t *testing.T) {
 	f := newFixture(t, 3, nil)
 	p := f.poller(nil)
 	ctx := context.Background()
-	if err := p.advance(ctx, f.txs[2].CreatedTime()); err != nil {
+	if err := p.cursor().Advance(ctx, f.txs[2].CreatedTime()); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.advance(ctx, f.txs[0].CreatedTime()); err != nil {
+	if err := p.cursor().Advance(ctx, f.txs[0].CreatedTime()); err != nil {
 		t.Fatal(err)
 	}
 	if got := f.cursor(t, p); !got.Equal(f.txs[2].CreatedTime()) {
@@ -356,7 +356,7 @@ func TestReconcileUnauthorized(t *testing.T) {
 		t.Error("cursor written by a failed run")
 	}
 	// The lease was released: an immediate run is not blocked.
-	if ok, err := p.acquire(context.Background(), "next", time.Minute); err != nil || !ok {
+	if ok, err := p.lease().Acquire(context.Background(), "next", time.Minute); err != nil || !ok {
 		t.Fatalf("lease not released: %v %v", ok, err)
 	}
 }
@@ -364,7 +364,7 @@ func TestReconcileUnauthorized(t *testing.T) {
 func TestReconcileLeaseHeld(t *testing.T) {
 	f := newFixture(t, 3, nil)
 	holder := f.poller(nil)
-	if ok, err := holder.acquire(context.Background(), "other-run", 5*time.Minute); err != nil || !ok {
+	if ok, err := holder.lease().Acquire(context.Background(), "other-run", 5*time.Minute); err != nil || !ok {
 		t.Fatalf("acquire: %v %v", ok, err)
 	}
 	p := f.poller(nil)
@@ -376,7 +376,7 @@ func TestReconcileLeaseHeld(t *testing.T) {
 		t.Fatalf("%d API requests under a held lease", f.srv.Requests())
 	}
 	// Nobody else may release it either.
-	if err := p.release(context.Background(), "me"); err != nil {
+	if err := p.lease().Release(context.Background(), "me"); err != nil {
 		t.Fatal(err)
 	}
 	if res, _ := p.Run(context.Background()); !res.LeaseHeld {
