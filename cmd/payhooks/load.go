@@ -71,10 +71,11 @@ func load(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			}
 		}
 	}
-	published, err := drain(ctx, ls.deps.SQS, ls.resources.Queues.URL)
+	bodies, err := drain(ctx, ls.deps.SQS, ls.resources.Queues.URL)
 	if err != nil {
 		return err
 	}
+	published := len(bodies)
 	fmt.Fprintf(stdout, `requests      %d (fresh %d, duplicates %d, forgeries %d), concurrency %d, seed %d
 duration      %s
 throughput    %.0f requests/s
@@ -101,13 +102,14 @@ func abs(x int) int {
 	return x
 }
 
-// drain counts the distinct event ids on the queue, deleting the messages.
-func drain(ctx context.Context, c *sqs.Client, url string) (int, error) {
-	ids := map[string]int{}
+// drain empties the queue and returns each published event's body by id; an id seen twice
+// is an error, since that is a doubled event.
+func drain(ctx context.Context, c *sqs.Client, url string) (map[string][]byte, error) {
+	bodies := map[string][]byte{}
 	for empty := 0; empty < 2; {
 		out, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), MaxNumberOfMessages: 10})
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
 		if len(out.Messages) == 0 {
 			empty++
@@ -116,14 +118,12 @@ func drain(ctx context.Context, c *sqs.Client, url string) (int, error) {
 		for _, m := range out.Messages {
 			var ev struct{ ID string }
 			_ = json.Unmarshal([]byte(*m.Body), &ev)
-			ids[ev.ID]++
+			if _, dup := bodies[ev.ID]; dup {
+				return nil, fmt.Errorf("event %s published twice", ev.ID)
+			}
+			bodies[ev.ID] = []byte(*m.Body)
 			_, _ = c.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(url), ReceiptHandle: m.ReceiptHandle})
 		}
 	}
-	for id, k := range ids {
-		if k > 1 {
-			return 0, fmt.Errorf("event %s published %d times", id, k)
-		}
-	}
-	return len(ids), nil
+	return bodies, nil
 }
