@@ -14,6 +14,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/payhooks/payhooks/shared/event"
 	"github.com/payhooks/payhooks/shared/ingest"
 	"github.com/payhooks/payhooks/shared/provider"
@@ -68,6 +69,9 @@ func (h *Handler) Handle(ctx context.Context, req *provider.Request) (resp Respo
 	start := time.Now()
 	name := h.Provider.Name()
 	log := h.logger().With("provider", name, "route", req.Route, "request_id", req.RequestID)
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		log = log.With("lambda_request_id", lc.AwsRequestID)
+	}
 	ctx, end := trace.Start(ctx, "webhook."+name)
 	defer func() {
 		if p := recover(); p != nil {
