@@ -26,8 +26,8 @@ run: tools
 ## test: every test, against real DynamoDB Local and moto started on free ports
 test: tools
 	$(GO) vet ./...
-	$(GO) test -count=1 -timeout 12m ./...
 	$(MAKE) --no-print-directory fuzz FUZZTIME=3s
+	$(GO) test -count=1 -timeout 12m ./...
 
 ## lint: gofmt, go vet, cfn-lint
 lint:
