@@ -33,6 +33,9 @@ var endpoints struct{ dynamo, moto string }
 // Main runs a package's tests against a local stack: the one named by the environment, or
 // one it starts and stops itself. Use it as `func TestMain(m *testing.M) { os.Exit(stacktest.Main(m)) }`.
 func Main(m *testing.M) int {
+	if listingOnly() {
+		return m.Run()
+	}
 	endpoints.dynamo, endpoints.moto = os.Getenv(EnvDynamoDB), os.Getenv(EnvMoto)
 	if endpoints.dynamo == "" || endpoints.moto == "" {
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
@@ -152,4 +155,15 @@ func Unreachable(cfg aws.Config) (aws.Config, string) {
 	cfg.Retryer = func() aws.Retryer { return retry.AddWithMaxAttempts(retry.NewStandard(), 1) }
 	port, _ := devstack.FreePort()
 	return cfg, fmt.Sprintf("http://127.0.0.1:%d", port)
+}
+
+// listingOnly reports a run that executes no test (go test -list, or -run '^$' as fuzzing
+// and benchmark-only runs use), which needs no services.
+func listingOnly() bool {
+	for _, a := range os.Args[1:] {
+		if strings.HasPrefix(a, "-test.list") || a == "-test.run=^$" {
+			return true
+		}
+	}
+	return false
 }
