@@ -74,11 +74,10 @@ var kinds = map[string]string{
 }
 
 func normalize(payload []byte) (event.Event, error) {
-	top, err := decodeObject(payload)
-	if err != nil {
-		return event.Event{}, provider.BadRequest(provider.ReasonBadJSON, fmt.Errorf("body: %w", err))
+	var env fields
+	if err := members(payload, env.member); err != nil {
+		return event.Event{}, provider.BadRequest(provider.ReasonBadJSON, fmt.Errorf("body: not a JSON object: %w", err))
 	}
-	env := fields{m: top}
 	eventID := strings.TrimSpace(env.text("eventId"))
 	name := strings.TrimSpace(env.text("event"))
 	if env.err != nil {
@@ -92,12 +91,12 @@ func normalize(payload []byte) (event.Event, error) {
 	case name == "":
 		return event.Event{}, provider.BadRequest(provider.ReasonMissingField, errors.New("event is missing"))
 	}
-	data, dataIsString, err := dataObject(top["data"])
+	var f fields
+	inner, err := dataObject(env.raw("data"), &f)
 	if err != nil {
 		return event.Event{}, provider.BadRequest(ReasonBadData, err)
 	}
 
-	f := fields{m: data}
 	ev := event.Event{
 		ID:              Name + ":" + eventID,
 		Provider:        Name,
@@ -158,7 +157,7 @@ func normalize(payload []byte) (event.Event, error) {
 		}
 		ev.Amount, ev.Settlement = &sell, &buy
 		for _, k := range []string{"balanceDue", "fundedAmount"} {
-			if v, ok := data[k]; ok {
+			if v := f.raw(k); v != nil {
 				details[k] = literal(v)
 			}
 		}
@@ -180,12 +179,12 @@ func normalize(payload []byte) (event.Event, error) {
 	// Raw keeps data in the form it came in, masked inside the string form too, where
 	// pattern-based redaction of the envelope cannot see.
 	var raw json.RawMessage
-	if dataIsString {
-		inner, err := redact.JSON([]byte(top["data"].(string)))
+	if inner != nil {
+		masked, err := redact.JSON(inner)
 		if err != nil {
 			return event.Event{}, provider.BadRequest(ReasonBadData, err)
 		}
-		raw, err = redact.JSONReplacing(payload, redact.Member{Key: "data", Value: string(inner)})
+		raw, err = redact.JSONReplacing(payload, redact.Member{Key: "data", Value: string(masked)})
 		if err != nil {
 			return event.Event{}, provider.BadRequest(provider.ReasonBadJSON, err)
 		}
@@ -196,34 +195,23 @@ func normalize(payload []byte) (event.Event, error) {
 	return ev, nil
 }
 
-// dataObject accepts data as an object or as a JSON string holding one.
-func dataObject(v any) (map[string]any, bool, error) {
-	switch d := v.(type) {
-	case map[string]any:
-		return d, false, nil
-	case string:
-		m, err := decodeObject([]byte(d))
-		if err != nil {
-			return nil, true, fmt.Errorf("data is a string that does not hold a JSON object: %w", err)
+// dataObject reads data, an object or a JSON string holding one, into f. For the string
+// form it returns the decoded text, which Raw needs masked in its own right.
+func dataObject(v []byte, f *fields) (inner []byte, err error) {
+	switch {
+	case v == nil || v[0] == 'n':
+		return nil, errors.New("data is missing or null")
+	case v[0] == '{':
+		// Already validated with the envelope; walked again only to collect the members.
+		return nil, members(v, f.member)
+	case v[0] == '"':
+		inner = unquote(v)
+		if err := members(inner, f.member); err != nil {
+			return nil, fmt.Errorf("data is a string that does not hold a JSON object: %w", err)
 		}
-		return m, true, nil
-	case nil:
-		return nil, false, errors.New("data is missing or null")
+		return inner, nil
 	default:
-		return nil, false, fmt.Errorf("data is %s, not an object or a string holding one", jsonKind(v))
-	}
-}
-
-func jsonKind(v any) string {
-	switch v.(type) {
-	case json.Number:
-		return "a number"
-	case bool:
-		return "a boolean"
-	case []any:
-		return "an array"
-	default:
-		return fmt.Sprintf("a %T", v)
+		return nil, fmt.Errorf("data is %s, not an object or a string holding one", jsonKind(v))
 	}
 }
 
@@ -243,31 +231,100 @@ func parseTime(v string) (time.Time, error) {
 }
 
 // literal keeps a number's text (or null) for details, so that a consumer sees exactly
-// what CXTN sent.
-func literal(v any) any {
-	switch x := v.(type) {
-	case nil, json.Number, string, bool:
-		return x
-	default:
-		return fmt.Sprint(x)
+// what CXTN sent. An object or array is kept as its (masked) JSON text.
+func literal(v []byte) any {
+	switch v[0] {
+	case 'n':
+		return nil
+	case 't', 'f':
+		return v[0] == 't'
+	case '"':
+		return string(unquote(v))
+	case '{', '[':
+		if m, err := redact.JSON(v); err == nil {
+			return string(m)
+		}
+		return nil // not reached: v was validated with the envelope
+	}
+	return json.Number(v)
+}
+
+// slot numbers the members Normalize reads, envelope and data alike; any other key is
+// skipped without being decoded.
+func slot(key string) int {
+	switch key {
+	case "eventId":
+		return 0
+	case "event":
+		return 1
+	case "data":
+		return 2
+	case "objectId":
+		return 3
+	case "userId":
+		return 4
+	case "source":
+		return 5
+	case "origin":
+		return 6
+	case "baseCcyCode":
+		return 7
+	case "ccyCode":
+		return 8
+	case "amount":
+		return 9
+	case "currency":
+		return 10
+	case "sellAmount":
+		return 11
+	case "sellCurrency":
+		return 12
+	case "buyAmount":
+		return 13
+	case "buyCurrency":
+		return 14
+	case "balanceDue":
+		return 15
+	case "fundedAmount":
+		return 16
+	case "transactionDateTime":
+		return 17
+	}
+	return -1
+}
+
+// fields holds the raw values of one object's members named by slot, the last of
+// repeated keys winning, and reads them as text where they may come as JSON strings or
+// numbers (objectId is a number in every sample); objects, arrays and booleans where text
+// is expected are refused.
+type fields struct {
+	vals [18][]byte // raw value tokens; nil when the key was not sent
+	err  error
+}
+
+func (f *fields) member(rawKey, val []byte) {
+	k := rawKey[1 : len(rawKey)-1]
+	i := slot(string(k))
+	if i < 0 && bytes.IndexByte(k, '\\') >= 0 {
+		i = slot(string(unquote(rawKey)))
+	}
+	if i >= 0 {
+		f.vals[i] = val
 	}
 }
 
-// fields reads values that may come as JSON strings or numbers (objectId is a number in
-// every sample); objects, arrays and booleans where text is expected are refused.
-type fields struct {
-	m   map[string]any
-	err error
-}
+// raw returns key's value token, nil when it was not sent.
+func (f *fields) raw(key string) []byte { return f.vals[slot(key)] }
 
 func (f *fields) text(key string) string {
-	switch v := f.m[key].(type) {
-	case nil:
+	v := f.raw(key)
+	switch {
+	case v == nil || v[0] == 'n':
 		return ""
-	case string:
-		return v
-	case json.Number:
-		return v.String()
+	case v[0] == '"':
+		return string(unquote(v))
+	case v[0] == '-' || v[0] >= '0' && v[0] <= '9':
+		return string(v)
 	default:
 		if f.err == nil {
 			f.err = provider.BadRequest(provider.ReasonBadField, fmt.Errorf("%s is %s, not a string or number", key, jsonKind(v)))
@@ -293,25 +350,4 @@ func (f *fields) money(key, curKey, cur string) (money.Money, error) {
 		return money.Money{}, provider.BadRequest(provider.ReasonBadField, fmt.Errorf("data.%s: %w", key, err))
 	}
 	return a, nil
-}
-
-// decodeObject decodes a JSON object keeping numbers' literal text, refusing trailing data.
-func decodeObject(b []byte) (map[string]any, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var m map[string]any
-	if err := dec.Decode(&m); err != nil {
-		return nil, fmt.Errorf("not a JSON object: %w", err)
-	}
-	if m == nil {
-		return nil, errors.New("null, not a JSON object")
-	}
-	// Only JSON whitespace may follow. Checked on the input rather than with dec.Token,
-	// which would grow the decoder's buffer to look for more.
-	for _, c := range b[dec.InputOffset():] {
-		if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
-			return nil, errors.New("data after the JSON object")
-		}
-	}
-	return m, nil
 }

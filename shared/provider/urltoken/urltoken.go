@@ -11,7 +11,9 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/payhooks/payhooks/shared/provider"
 	"github.com/payhooks/payhooks/shared/secrets"
@@ -75,7 +77,10 @@ func unreserved(c byte) bool {
 // refused outright rather than skipped: silently running on a guessable token (or on one
 // fewer than the operator thinks) is worse than failing loudly.
 func (s Secret) Validate() error {
-	_, _, err := s.compile()
+	if err := s.checkTokens(); err != nil {
+		return err
+	}
+	_, err := s.nets()
 	return err
 }
 
@@ -92,36 +97,78 @@ func (s Secret) Tokens() []string {
 
 // Active returns the token new deliveries should use: the first configured one.
 func (s Secret) Active() (string, error) {
-	toks, _, err := s.compile()
-	if err != nil {
+	if err := s.Validate(); err != nil {
 		return "", err
 	}
-	return toks[0], nil
+	return s.Tokens()[0], nil
 }
 
-func (s Secret) compile() ([]string, []netip.Prefix, error) {
-	toks := s.Tokens()
-	if len(toks) == 0 {
-		return nil, nil, misconfigured("webhookTokens holds no token")
-	}
+// checkTokens validates the configured tokens without copying them: MatchAny skips empty
+// entries by itself.
+func (s Secret) checkTokens() error {
+	n := 0
 	for i, t := range s.WebhookTokens {
 		if t == "" {
 			continue
 		}
 		if err := ValidateToken(t); err != nil {
-			return nil, nil, misconfigured("webhookTokens[%d]: %v", i, err)
+			return misconfigured("webhookTokens[%d]: %v", i, err)
+		}
+		n++
+	}
+	if n == 0 {
+		return misconfigured("webhookTokens holds no token")
+	}
+	return nil
+}
+
+// nets returns the parsed allowlist. secrets.Doc hands every request the same document
+// for minutes, so parsed lists are remembered by their text (not by the identity of the
+// slice, which a caller may reuse), a few at a time for the providers of one process.
+// Documents that do not parse are not remembered: that path is rare and reports an error.
+func (s Secret) nets() ([]netip.Prefix, error) {
+	if len(s.AllowedCIDRs) == 0 {
+		return nil, nil
+	}
+	cache := parsedCIDRs.Load()
+	if cache != nil {
+		for _, e := range *cache {
+			if slices.Equal(e.text, s.AllowedCIDRs) {
+				return e.nets, nil
+			}
 		}
 	}
-	var nets []netip.Prefix
+	nets := make([]netip.Prefix, 0, len(s.AllowedCIDRs))
 	for i, c := range s.AllowedCIDRs {
 		p, err := parsePrefix(c)
 		if err != nil {
-			return nil, nil, misconfigured("allowedCidrs[%d] %q is not a CIDR or an IP address", i, c)
+			return nil, misconfigured("allowedCidrs[%d] %q is not a CIDR or an IP address", i, c)
 		}
 		nets = append(nets, p)
 	}
-	return toks, nets, nil
+	// Copy on write; a racing store may drop an entry, which costs one more parse.
+	var next []cidrEntry
+	if cache != nil {
+		next = append(next, *cache...)
+	}
+	if len(next) >= maxCachedLists {
+		next = next[1:]
+	}
+	next = append(next, cidrEntry{text: slices.Clone(s.AllowedCIDRs), nets: nets})
+	parsedCIDRs.Store(&next)
+	return nets, nil
 }
+
+// maxCachedLists bounds the cache: one list per provider secret, and a rotation briefly
+// makes two.
+const maxCachedLists = 8
+
+type cidrEntry struct {
+	text []string // the list as configured; never modified once stored
+	nets []netip.Prefix
+}
+
+var parsedCIDRs atomic.Pointer[[]cidrEntry]
 
 // parsePrefix also takes a bare address as a single-host network, the way operators tend
 // to write one allowed server.
@@ -146,7 +193,10 @@ func parsePrefix(s string) (netip.Prefix, error) {
 // allowlist is configured (403). The token goes first so that an outsider learns nothing
 // about the allowlist without the token.
 func (s Secret) Check(req *provider.Request) error {
-	toks, nets, err := s.compile()
+	if err := s.checkTokens(); err != nil {
+		return err
+	}
+	nets, err := s.nets()
 	if err != nil {
 		return err
 	}
@@ -154,7 +204,7 @@ func (s Secret) Check(req *provider.Request) error {
 	if tok == "" {
 		return provider.Unauthorized(provider.ReasonMissingToken, errors.New("no token in the request path"))
 	}
-	if !secrets.MatchAny(tok, toks) {
+	if !secrets.MatchAny(tok, s.WebhookTokens) {
 		return provider.Unauthorized(provider.ReasonTokenMismatch, errors.New("path token matches no configured webhook token"))
 	}
 	if len(nets) == 0 {

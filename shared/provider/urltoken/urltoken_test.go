@@ -2,7 +2,9 @@ package urltoken
 
 import (
 	"errors"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/payhooks/payhooks/shared/provider"
@@ -139,4 +141,50 @@ func noToken(t *testing.T, err error) {
 			t.Fatalf("error reveals a token: %v", err)
 		}
 	}
+}
+
+// The parsed allowlist is remembered by its text, so a list edited in place, or many
+// lists in turn, are still judged by what they say now.
+func TestAllowlistCacheFollowsContent(t *testing.T) {
+	cidrs := []string{"203.0.113.0/24"}
+	s := Secret{WebhookTokens: []string{active}, AllowedCIDRs: cidrs}
+	if err := s.Check(req(active, "203.0.113.9")); err != nil {
+		t.Fatal(err)
+	}
+	cidrs[0] = "198.51.100.0/24"
+	if r, ok := provider.AsRejection(s.Check(req(active, "203.0.113.9"))); !ok || r.Reason != provider.ReasonSourceIP {
+		t.Fatal("an allowlist edited in place still admits its old network")
+	}
+	if err := s.Check(req(active, "198.51.100.9")); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 * maxCachedLists {
+		net := "192.0.2." + strconv.Itoa(i)
+		other := Secret{WebhookTokens: []string{active}, AllowedCIDRs: []string{net}}
+		if err := other.Check(req(active, net)); err != nil {
+			t.Fatalf("%s: %v", net, err)
+		}
+		if err := other.Check(req(active, "192.0.2.200")); err == nil {
+			t.Fatalf("%s admits 192.0.2.200", net)
+		}
+	}
+}
+
+func TestAllowlistCacheConcurrent(t *testing.T) {
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 200 {
+				net := "192.0.2." + strconv.Itoa((g*200+i)%20)
+				s := Secret{WebhookTokens: []string{active}, AllowedCIDRs: []string{"2001:db8::/32", net}}
+				if err := s.Check(req(active, net)); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
