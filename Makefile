@@ -26,7 +26,7 @@ run: tools
 ## test: every test, against real DynamoDB Local and moto started on free ports
 test: tools
 	$(GO) vet ./...
-	$(MAKE) --no-print-directory fuzz FUZZTIME=3s
+	$(MAKE) --no-print-directory fuzz FUZZTIME=2000x
 	$(GO) test -count=1 -timeout 12m ./...
 
 ## lint: gofmt, go vet, cfn-lint
