@@ -6,15 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
-
-	"github.com/payhooks/payhooks/shared/app"
 	"github.com/payhooks/payhooks/shared/chainstatus"
 	"github.com/payhooks/payhooks/shared/devstack"
 	"github.com/payhooks/payhooks/shared/provider/instaxchange"
@@ -133,11 +128,7 @@ func runChainStatus(ctx context.Context, args []string, stdout, stderr io.Writer
 	lookback := fs.Duration("lookback", 0, "where the first run (no cursor) looks back to (default: the horizon)")
 	horizon := fs.Duration("horizon", chainstatus.DefaultHorizon, "publish payout.unconfirmed when no hash this long after the payment")
 	concurrency := fs.Int("concurrency", chainstatus.DefaultConcurrency, "checks in flight")
-	endpoint := fs.String("endpoint", dynamoEndpoint(), "DynamoDB endpoint")
-	moto := fs.String("moto", motoEndpoint(), "moto endpoint (SQS)")
-	table := fs.String("table", localTable, "table name")
-	queueURL := fs.String("queue-url", "", "queue URL (default: the URL of "+localQueue+" on moto)")
-	verbose := fs.Bool("v", false, "log every step as JSON on stderr")
+	stack := addStackFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -147,26 +138,10 @@ func runChainStatus(ctx context.Context, args []string, stdout, stderr io.Writer
 	if *since < 0 || *lookback < 0 || *horizon <= 0 || *concurrency <= 0 || *concurrency > 32 {
 		return errors.New("--since and --lookback must not be negative, --horizon must be positive, --concurrency 1 to 32\n" + chainStatusUsage)
 	}
-	cfg, err := devstack.LocalConfig(ctx)
+	d, err := stack.deps(ctx, localSecretsFile, "", stderr)
 	if err != nil {
 		return err
 	}
-	if *queueURL == "" {
-		c := devstack.NewClients(cfg, *endpoint, *moto)
-		out, err := c.SQS.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(localQueue)})
-		if err != nil {
-			return fmt.Errorf("queue %s on %s (is `payhooks run` up?): %w", localQueue, *moto, err)
-		}
-		*queueURL = aws.ToString(out.QueueUrl)
-	}
-	logOut := io.Discard
-	if *verbose {
-		logOut = stderr
-	}
-	d := app.New(cfg, app.Settings{
-		Table: *table, QueueURL: *queueURL, SecretsFile: localSecretsFile, SecretTTL: time.Minute,
-		DynamoDBEndpoint: *endpoint, SQSEndpoint: *moto,
-	}, slog.New(slog.NewJSONHandler(logOut, nil)))
 	p := d.InstaXchangeChainStatus()
 	p.Metrics = nil
 	p.Client.BaseURL = *baseURL

@@ -1,8 +1,20 @@
 package main
 
 import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/payhooks/payhooks/shared/app"
+	"github.com/payhooks/payhooks/shared/devstack"
 )
 
 // Local defaults, overridable by environment variables (documented in the README).
@@ -29,3 +41,53 @@ const (
 	localQueue       = "payhooks-events.fifo"
 	localSecretsFile = "dev/secrets.json"
 )
+
+// stackFlags are the flags every command that works on a stack shares: where DynamoDB and
+// SQS are, which table and queue. Defaults point at `make run`'s stack.
+type stackFlags struct {
+	endpoint, moto, table, queueURL *string
+	verbose                         *bool
+}
+
+func addStackFlags(fs *flag.FlagSet) *stackFlags {
+	return &stackFlags{
+		endpoint: fs.String("endpoint", dynamoEndpoint(), "DynamoDB endpoint"),
+		moto:     fs.String("moto", motoEndpoint(), "moto endpoint (SQS)"),
+		table:    fs.String("table", localTable, "table name"),
+		queueURL: fs.String("queue-url", "", "queue URL (default: the URL of "+localQueue+" on moto)"),
+		verbose:  fs.Bool("v", false, "log every step as JSON on stderr"),
+	}
+}
+
+// queue returns the URL of the named queue on the stack's SQS.
+func (f *stackFlags) queue(ctx context.Context, c devstack.Clients, name string) (string, error) {
+	out, err := c.SQS.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(name)})
+	if err != nil {
+		return "", fmt.Errorf("queue %s on %s (is `payhooks run` up?): %w", name, *f.moto, err)
+	}
+	return aws.ToString(out.QueueUrl), nil
+}
+
+// deps assembles the functions' dependencies against the stack, as app.FromEnv would in
+// a Lambda, with secrets read from secretsFile.
+func (f *stackFlags) deps(ctx context.Context, secretsFile, secretName string, stderr io.Writer) (*app.Deps, error) {
+	cfg, err := devstack.LocalConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if *f.queueURL == "" {
+		if *f.queueURL, err = f.queue(ctx, devstack.NewClients(cfg, *f.endpoint, *f.moto), localQueue); err != nil {
+			return nil, err
+		}
+	}
+	logOut := io.Discard
+	if *f.verbose {
+		logOut = stderr
+	}
+	d := app.New(cfg, app.Settings{
+		Table: *f.table, QueueURL: *f.queueURL, SecretName: secretName, SecretsFile: secretsFile, SecretTTL: time.Minute,
+		DynamoDBEndpoint: *f.endpoint, SQSEndpoint: *f.moto,
+	}, slog.New(slog.NewJSONHandler(logOut, nil)))
+	d.Metrics = nil
+	return d, nil
+}

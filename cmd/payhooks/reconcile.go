@@ -6,15 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
-	"path/filepath"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
-
-	"github.com/payhooks/payhooks/shared/app"
-	"github.com/payhooks/payhooks/shared/devstack"
 	"github.com/payhooks/payhooks/shared/provider/axpay"
 	"github.com/payhooks/payhooks/shared/provider/instaxchange"
 	"github.com/payhooks/payhooks/shared/reconcile"
@@ -40,16 +33,12 @@ func runReconcile(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs.SetOutput(stderr)
 	since := fs.Duration("since", 0, "re-read transactions created within this long, whatever the cursor says (e.g. 2h)")
 	baseURL := fs.String("base-url", "", "AXpay API base URL (default: the secret's apiBaseUrl, else "+axpay.DefaultBaseURL+")")
-	endpoint := fs.String("endpoint", dynamoEndpoint(), "DynamoDB endpoint")
-	moto := fs.String("moto", motoEndpoint(), "moto endpoint (SQS)")
-	table := fs.String("table", localTable, "table name")
-	queueURL := fs.String("queue-url", "", "queue URL (default: the URL of "+localQueue+" on moto)")
+	stack := addStackFlags(fs)
 	secretsPath := fs.String("secrets", "", "secrets file mapping names to documents (default: "+localSecretsFile+" at the repository root)")
 	secretName := fs.String("secret-name", "payhooks/"+axpay.Name, "name of the AXpay secret in the file")
 	overlap := fs.Duration("overlap", reconcile.DefaultOverlap, "re-read this much before the cursor")
 	lookback := fs.Duration("lookback", reconcile.DefaultLookback, "where a first run (no cursor) starts")
 	pageSize := fs.Int("page-size", axpay.DefaultPageSize, "transactions per API request")
-	verbose := fs.Bool("v", false, "log every step as JSON on stderr")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -60,32 +49,13 @@ func runReconcile(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return errors.New("--since must not be negative; --overlap, --lookback and --page-size must be positive")
 	}
 	if *secretsPath == "" {
-		*secretsPath = localSecretsFile
-		if root, err := devstack.FindRoot(); err == nil {
-			*secretsPath = filepath.Join(root, localSecretsFile)
-		}
+		*secretsPath = defaultSecretsPath()
 	}
 
-	cfg, err := devstack.LocalConfig(ctx)
+	d, err := stack.deps(ctx, *secretsPath, *secretName, stderr)
 	if err != nil {
 		return err
 	}
-	if *queueURL == "" {
-		c := devstack.NewClients(cfg, *endpoint, *moto)
-		out, err := c.SQS.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(localQueue)})
-		if err != nil {
-			return fmt.Errorf("queue %s on %s (is `payhooks run` up?): %w", localQueue, *moto, err)
-		}
-		*queueURL = aws.ToString(out.QueueUrl)
-	}
-	logOut := io.Discard
-	if *verbose {
-		logOut = stderr
-	}
-	d := app.New(cfg, app.Settings{
-		Table: *table, QueueURL: *queueURL, SecretName: *secretName, SecretsFile: *secretsPath, SecretTTL: time.Minute,
-		DynamoDBEndpoint: *endpoint, SQSEndpoint: *moto,
-	}, slog.New(slog.NewJSONHandler(logOut, nil)))
 	p := d.AXpayReconciler()
 	p.Metrics = nil
 	p.Since, p.Overlap, p.Lookback, p.PageSize = *since, *overlap, *lookback, *pageSize
