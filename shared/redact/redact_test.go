@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/payhooks/payhooks/shared/jsonscan"
 )
 
 // at is split out so that no tool on the way rewrites the sample addresses.
@@ -170,13 +172,13 @@ func TestJSONRejects(t *testing.T) {
 }
 
 func TestJSONDepth(t *testing.T) {
-	ok := strings.Repeat("[", maxDepth) + strings.Repeat("]", maxDepth)
+	ok := strings.Repeat("[", jsonscan.MaxDepth) + strings.Repeat("]", jsonscan.MaxDepth)
 	if _, err := JSON([]byte(ok)); err != nil || !json.Valid([]byte(ok)) {
-		t.Fatalf("depth %d: %v (json.Valid %v)", maxDepth, err, json.Valid([]byte(ok)))
+		t.Fatalf("depth %d: %v (json.Valid %v)", jsonscan.MaxDepth, err, json.Valid([]byte(ok)))
 	}
 	deep := "[" + ok + "]"
 	if _, err := JSON([]byte(deep)); err == nil || json.Valid([]byte(deep)) {
-		t.Fatalf("depth %d accepted", maxDepth+1)
+		t.Fatalf("depth %d accepted", jsonscan.MaxDepth+1)
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/payhooks/payhooks/shared/event"
+	"github.com/payhooks/payhooks/shared/jsonscan"
 	"github.com/payhooks/payhooks/shared/money"
 	"github.com/payhooks/payhooks/shared/provider"
 	"github.com/payhooks/payhooks/shared/provider/urltoken"
@@ -205,7 +206,7 @@ func dataObject(v []byte, f *fields) (inner []byte, err error) {
 		// Already validated with the envelope; walked again only to collect the members.
 		return nil, members(v, f.member)
 	case v[0] == '"':
-		inner = unquote(v)
+		inner = jsonscan.Unquote(v)
 		if err := members(inner, f.member); err != nil {
 			return nil, fmt.Errorf("data is a string that does not hold a JSON object: %w", err)
 		}
@@ -239,7 +240,7 @@ func literal(v []byte) any {
 	case 't', 'f':
 		return v[0] == 't'
 	case '"':
-		return string(unquote(v))
+		return string(jsonscan.Unquote(v))
 	case '{', '[':
 		if m, err := redact.JSON(v); err == nil {
 			return string(m)
@@ -306,7 +307,7 @@ func (f *fields) member(rawKey, val []byte) {
 	k := rawKey[1 : len(rawKey)-1]
 	i := slot(string(k))
 	if i < 0 && bytes.IndexByte(k, '\\') >= 0 {
-		i = slot(string(unquote(rawKey)))
+		i = slot(string(jsonscan.Unquote(rawKey)))
 	}
 	if i >= 0 {
 		f.vals[i] = val
@@ -322,7 +323,7 @@ func (f *fields) text(key string) string {
 	case v == nil || v[0] == 'n':
 		return ""
 	case v[0] == '"':
-		return string(unquote(v))
+		return string(jsonscan.Unquote(v))
 	case v[0] == '-' || v[0] >= '0' && v[0] <= '9':
 		return string(v)
 	default:

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/payhooks/payhooks/shared/jsonscan"
 )
 
 // decodeReference is what Normalize used before the walk: a generic decode keeping number
@@ -33,7 +35,7 @@ func decodeReference(b []byte) (map[string]any, error) {
 func checkMembersAsDecode(t *testing.T, b []byte) {
 	t.Helper()
 	got := map[string][]byte{}
-	err := members(b, func(k, v []byte) { got[string(unquote(k))] = v })
+	err := members(b, func(k, v []byte) { got[string(jsonscan.Unquote(k))] = v })
 	want, refErr := decodeReference(b)
 	if (err == nil) != (refErr == nil) {
 		t.Fatalf("members err = %v, decode err = %v for %q", err, refErr, b)
@@ -51,7 +53,7 @@ func checkMembersAsDecode(t *testing.T, b []byte) {
 		}
 		switch w := w.(type) {
 		case string:
-			if v[0] != '"' || string(unquote(v)) != w {
+			if v[0] != '"' || string(jsonscan.Unquote(v)) != w {
 				t.Fatalf("%q = %q, decode has %q", k, v, w)
 			}
 		case json.Number:

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/payhooks/payhooks/shared/jsonscan"
 )
 
 // The signature covers a re-serialization of the body, not the bytes on the wire, so
@@ -710,7 +712,7 @@ func (c *canonicalizer) str() error {
 				out = append(out, '\\', e)
 				i += 2
 			case 'u':
-				u, ok := hex4(in, i+2)
+				u, ok := jsonscan.Hex4(in, i+2)
 				if !ok {
 					c.pos, c.out = i, out
 					return c.syntax("bad \\u escape")
@@ -721,7 +723,7 @@ func (c *canonicalizer) str() error {
 				}
 				switch {
 				case u >= 0xD800 && u < 0xDC00:
-					if lo, ok := hex4(in, i+2); ok && in[i] == '\\' && in[i+1] == 'u' && lo >= 0xDC00 && lo < 0xE000 {
+					if lo, ok := jsonscan.Hex4(in, i+2); ok && in[i] == '\\' && in[i+1] == 'u' && lo >= 0xDC00 && lo < 0xE000 {
 						i += 6
 						r := rune(0x10000 + (u-0xD800)<<10 + (lo - 0xDC00))
 						if c.mode == modeJS {
@@ -794,26 +796,6 @@ func appendPHPRune(out []byte, r rune) []byte {
 	return appendU(out, r)
 }
 
-func hex4(in []byte, i int) (rune, bool) {
-	if i+4 > len(in) {
-		return 0, false
-	}
-	var v rune
-	for _, b := range in[i : i+4] {
-		switch {
-		case b >= '0' && b <= '9':
-			v = v<<4 | rune(b-'0')
-		case b >= 'a' && b <= 'f':
-			v = v<<4 | rune(b-'a'+10)
-		case b >= 'A' && b <= 'F':
-			v = v<<4 | rune(b-'A'+10)
-		default:
-			return 0, false
-		}
-	}
-	return v, true
-}
-
 // appendUnits decodes an encoded JS key (our own output, so well-formed) into UTF-16.
 func appendUnits(dst []uint16, enc []byte) []uint16 {
 	for i := 0; i < len(enc); {
@@ -821,11 +803,11 @@ func appendUnits(dst []uint16, enc []byte) []uint16 {
 		switch {
 		case b == '\\':
 			if enc[i+1] == 'u' {
-				u, _ := hex4(enc, i+2)
+				u, _ := jsonscan.Hex4(enc, i+2)
 				dst = append(dst, uint16(u))
 				i += 6
 			} else {
-				dst = append(dst, uint16(unescape(enc[i+1])))
+				dst = append(dst, uint16(jsonscan.Unescape(enc[i+1])))
 				i += 2
 			}
 		case b < 0x80:
@@ -856,36 +838,20 @@ func appendDecoded(dst []byte, enc []byte) []byte {
 			continue
 		}
 		if enc[i+1] != 'u' {
-			dst = append(dst, unescape(enc[i+1]))
+			dst = append(dst, jsonscan.Unescape(enc[i+1]))
 			i += 2
 			continue
 		}
-		u, _ := hex4(enc, i+2)
+		u, _ := jsonscan.Hex4(enc, i+2)
 		i += 6
 		if u >= 0xD800 && u < 0xDC00 {
-			lo, _ := hex4(enc, i+2)
+			lo, _ := jsonscan.Hex4(enc, i+2)
 			i += 6
 			u = 0x10000 + (u-0xD800)<<10 + (lo - 0xDC00)
 		}
 		dst = utf8.AppendRune(dst, u)
 	}
 	return dst
-}
-
-func unescape(e byte) byte {
-	switch e {
-	case 'b':
-		return '\b'
-	case 'f':
-		return '\f'
-	case 'n':
-		return '\n'
-	case 'r':
-		return '\r'
-	case 't':
-		return '\t'
-	}
-	return e // '"' or '\\'
 }
 
 func (c *canonicalizer) number() error {

@@ -19,6 +19,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/payhooks/payhooks/shared/event"
+	"github.com/payhooks/payhooks/shared/jsonscan"
 	"github.com/payhooks/payhooks/shared/money"
 	"github.com/payhooks/payhooks/shared/provider"
 	"github.com/payhooks/payhooks/shared/redact"
@@ -376,7 +377,7 @@ func optionalString(name string, v []byte) (string, bool, error) {
 	if v[0] != '"' {
 		return "", false, provider.BadRequest(provider.ReasonBadField, fmt.Errorf("%s is not a string", name))
 	}
-	return unquote(v), true, nil
+	return jsonscan.UnquoteString(v), true, nil
 }
 
 // referenceField reads the merchant's webhookRef. It is documented as a string, but a
@@ -400,7 +401,7 @@ func amountField(name string, v []byte, curName string, cur []byte, required boo
 	}
 	text := string(v)
 	if v[0] == '"' {
-		text = unquote(v)
+		text = jsonscan.UnquoteString(v)
 	}
 	currency, ok, err := optionalString(curName, cur)
 	if err != nil {

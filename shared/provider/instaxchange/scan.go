@@ -2,20 +2,16 @@ package instaxchange
 
 import (
 	"bytes"
-	"strings"
+
+	"github.com/payhooks/payhooks/shared/jsonscan"
 )
 
 // A small JSON walker for Normalize, over a payload redact.JSON has already validated: it
 // hands out raw member spans so that fields are matched by exact key (encoding/json
 // matches struct fields case-insensitively) and numbers keep their literal text, without
-// building a generic tree.
-
-func skipSpace(data []byte, i int) int {
-	for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r') {
-		i++
-	}
-	return i
-}
+// building a generic tree. String values are decoded with jsonscan.UnquoteString; since
+// Normalize refuses invalid UTF-8, only a lone surrogate escape becomes U+FFFD, which only
+// matters for display: the signature was checked on the canonical form.
 
 // eachMember calls fn with each member's raw key token (quotes included) and raw value
 // of the object obj, which must already be known to be valid JSON (redact.JSON has
@@ -23,24 +19,24 @@ func skipSpace(data []byte, i int) int {
 // order, so a caller that keeps the last one matches JSON.parse. It reports false when
 // obj is not an object.
 func eachMember(obj []byte, fn func(key, val []byte)) bool {
-	i := skipSpace(obj, 0)
+	i := jsonscan.SkipSpace(obj, 0)
 	if i >= len(obj) || obj[i] != '{' {
 		return false
 	}
-	i = skipSpace(obj, i+1)
+	i = jsonscan.SkipSpace(obj, i+1)
 	for i < len(obj) && obj[i] == '"' {
 		ks := i
 		ke := skipStringTrusted(obj, i)
-		i = skipSpace(obj, ke)
+		i = jsonscan.SkipSpace(obj, ke)
 		if i >= len(obj) || obj[i] != ':' {
 			return false // not reached for valid input; no panic for invalid
 		}
-		vs := skipSpace(obj, i+1)
+		vs := jsonscan.SkipSpace(obj, i+1)
 		ve := skipTrusted(obj, vs)
 		fn(obj[ks:ke], obj[vs:ve])
-		i = skipSpace(obj, ve)
+		i = jsonscan.SkipSpace(obj, ve)
 		if i < len(obj) && obj[i] == ',' {
-			i = skipSpace(obj, i+1)
+			i = jsonscan.SkipSpace(obj, i+1)
 		}
 	}
 	return true
@@ -109,43 +105,5 @@ func keyIs(rawKey []byte, name string) bool {
 	if bytes.IndexByte(inner, '\\') < 0 {
 		return string(inner) == name
 	}
-	return unquote(rawKey) == name
-}
-
-// unquote decodes a validated string token. Lone surrogates become U+FFFD, which only
-// matters for display: the signature was checked on the canonical form.
-func unquote(tok []byte) string {
-	inner := tok[1 : len(tok)-1]
-	if bytes.IndexByte(inner, '\\') < 0 {
-		return string(inner)
-	}
-	var b strings.Builder
-	b.Grow(len(inner))
-	for i := 0; i < len(inner); {
-		c := inner[i]
-		if c != '\\' {
-			b.WriteByte(c)
-			i++
-			continue
-		}
-		if inner[i+1] != 'u' {
-			if inner[i+1] == '/' {
-				b.WriteByte('/')
-			} else {
-				b.WriteByte(unescape(inner[i+1]))
-			}
-			i += 2
-			continue
-		}
-		u, _ := hex4(inner, i+2)
-		i += 6
-		if u >= 0xD800 && u < 0xDC00 && i+6 <= len(inner) && inner[i] == '\\' && inner[i+1] == 'u' {
-			if lo, ok := hex4(inner, i+2); ok && lo >= 0xDC00 && lo < 0xE000 {
-				u = 0x10000 + (u-0xD800)<<10 + (lo - 0xDC00)
-				i += 6
-			}
-		}
-		b.WriteRune(u) // a lone surrogate is written as U+FFFD
-	}
-	return b.String()
+	return string(jsonscan.Unquote(rawKey)) == name
 }
