@@ -450,11 +450,12 @@ func TestStopsBeforeTheDeadline(t *testing.T) {
 		tx := "ixc-" + string(rune('a'+i))
 		f.deliver(t, tx, "completed", "wd-"+tx)
 	}
-	f.fake.Default = chainstatustest.Answer{Delay: 250 * time.Millisecond, Body: `{"status":"pending"}`}
+	f.fake.Default = chainstatustest.Answer{Delay: 500 * time.Millisecond, Body: `{"status":"pending"}`}
 	p := f.poller()
 	p.Concurrency = 2
 	p.Margin = 100 * time.Millisecond
-	ctx, cancel := context.WithTimeout(context.Background(), 1200*time.Millisecond)
+	// 10 checks of 500 ms, 2 at a time, need 2.5 s: a 2 s budget cuts the run even if discovery is slow.
+	ctx, cancel := context.WithTimeout(context.Background(), 2000*time.Millisecond)
 	defer cancel()
 	res, err := p.Run(ctx)
 	if err != nil {
