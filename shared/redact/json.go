@@ -76,6 +76,12 @@ func (w *walker) value(i int, key []byte, depth int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	if c := data[i]; key != nil && !w.verbatim && (c == '-' || c >= '0' && c <= '9') && cardKey(jsonscan.UnquoteString(key)) {
+		// A card number sent as a JSON number is still a card number: it leaves as the
+		// masked string, since a masked number is no number.
+		w.dst = appendString(w.dst, PAN(string(data[i:end])))
+		return end, nil
+	}
 	w.dst = append(w.dst, data[i:end]...)
 	return end, nil
 }

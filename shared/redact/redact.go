@@ -3,6 +3,8 @@
 package redact
 
 import (
+	"encoding/json"
+	"strconv"
 	"strings"
 )
 
@@ -139,6 +141,16 @@ func Value(key string, v any) any {
 	case []any:
 		for i, vv := range x {
 			x[i] = Value(key, vv)
+		}
+		return x
+	case json.Number:
+		if cardKey(key) {
+			return PAN(string(x))
+		}
+		return x
+	case float64:
+		if cardKey(key) {
+			return PAN(strconv.FormatFloat(x, 'f', -1, 64))
 		}
 		return x
 	default:

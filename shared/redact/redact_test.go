@@ -136,7 +136,7 @@ func TestJSONTable(t *testing.T) {
 		{"escaped email", `{"e":"john.doe\u0040example.com"}`, `{"e":"j***@example.com"}`},
 		{"card keys", `{"card_number":"5554748800912345","Card-No":"4111 1111 1111 1111","PAN":"1234","cards":["5554748800912345"]}`, `{"card_number":"555474******2345","Card-No":"411111******1111","PAN":"****","cards":["5554748800912345"]}`},
 		{"card key on an array", `{"pan":["5554748800912345",{"x":"5554748800912345"}]}`, `{"pan":["555474******2345",{"x":"5554748800912345"}]}`},
-		{"numeric card number stays", `{"cardNo":12345678901234}`, `{"cardNo":12345678901234}`},
+		{"numeric card number is masked to a string", `{"cardNo":12345678901234}`, `{"cardNo":"123456****1234"}`},
 		{"escaped card key", `{"c\u0061rdNumber":"5554748800912345"}`, `{"c\u0061rdNumber":"555474******2345"}`},
 		{"already masked", `{"cardNumber":"4****1111","email":"j***@example.com"}`, `{"cardNumber":"4****1111","email":"j***@example.com"}`},
 		{"repeated keys all masked", `{"email":"a` + at + `b.co","email":"c` + at + `d.co"}`, `{"email":"a***@b.co","email":"c***@d.co"}`},
@@ -269,4 +269,24 @@ func FuzzJSON(f *testing.F) {
 		}
 		walk(decodeNumbers(t, out))
 	})
+}
+
+// A card number sent as a JSON number is masked too, and leaves as a string.
+func TestCardNumberAsNumber(t *testing.T) {
+	out, err := JSON([]byte(`{"cardNumber":4111111111111111,"x":{"pan":5500000000000004,"amount":12.5},"cardId":1234567890123456}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(out)
+	for _, bad := range []string{"4111111111111111", "5500000000000004"} {
+		if strings.Contains(s, bad) {
+			t.Fatalf("%s left in %s", bad, s)
+		}
+	}
+	if !strings.Contains(s, `"cardNumber":"411111******1111"`) || !strings.Contains(s, `"amount":12.5`) || !strings.Contains(s, `"cardId":1234567890123456`) {
+		t.Fatalf("got %s", s)
+	}
+	if v := Value("cardNumber", json.Number("4111111111111111")); v != "411111******1111" {
+		t.Fatalf("Value = %v", v)
+	}
 }
