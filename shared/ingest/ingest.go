@@ -59,15 +59,20 @@ func (in *Ingester) Ingest(ctx context.Context, ev *event.Event) (Outcome, error
 	if err != nil {
 		return "", fmt.Errorf("%w: marshal: %w", ErrStore, err)
 	}
-	if len(body) > MaxEventBytes && len(ev.Raw) > 0 {
+	if len(body) > MaxEventBytes {
 		// An SQS message holds at most 256 KiB and a DynamoDB item 400 KB: a huge provider
-		// payload must not make an event unstorable, so the archive copy gives way.
+		// payload must not make an event unstorable, so the archive copy gives way, and
+		// then the provider-specific details; what consumers act on always fits.
 		ev.Raw = nil
 		if ev.Details == nil {
 			ev.Details = map[string]any{}
 		}
 		ev.Details["rawOmitted"] = true
-		if body, err = ev.Marshal(); err != nil {
+		if body, err = ev.Marshal(); err == nil && len(body) > MaxEventBytes {
+			ev.Details = map[string]any{"rawOmitted": true, "detailsOmitted": true}
+			body, err = ev.Marshal()
+		}
+		if err != nil {
 			return "", fmt.Errorf("%w: marshal: %w", ErrStore, err)
 		}
 	}
@@ -86,24 +91,7 @@ func (in *Ingester) Ingest(ctx context.Context, ev *event.Event) (Outcome, error
 		}
 		return Duplicate, nil
 	}
-	// The state update and the send are independent, so they overlap: the provider waits
-	// for two round trips after the write instead of three. The event is marked published
-	// only when both succeeded, so a failure of either leaves it pending and the retry (or
-	// the outbox sweeper) does both again; the state update is idempotent and the FIFO
-	// deduplication id absorbs the second send.
-	stateErr := make(chan error, 1)
-	go func() {
-		_, err := in.Store.AdvanceState(ctx, ev)
-		stateErr <- err
-	}()
-	pubErr := in.send(ctx, ev, res.Payload)
-	if err := <-stateErr; err != nil {
-		return "", fmt.Errorf("%w: %w", ErrStore, err)
-	}
-	if pubErr != nil {
-		return "", pubErr
-	}
-	if err := in.mark(ctx, ev); err != nil {
+	if err := in.deliver(ctx, ev, res.Payload); err != nil {
 		return "", err
 	}
 	if res.Created {
@@ -112,10 +100,24 @@ func (in *Ingester) Ingest(ctx context.Context, ev *event.Event) (Outcome, error
 	return Recovered, nil
 }
 
-// publish sends an already stored event and records it as published.
-func (in *Ingester) publish(ctx context.Context, ev *event.Event, payload []byte) error {
-	if err := in.send(ctx, ev, payload); err != nil {
-		return err
+// deliver advances the object's state, sends the stored payload and marks it published.
+// The state update and the send are independent, so they overlap: the provider waits for
+// two round trips after the write instead of three. The event is marked published only
+// when both succeeded, so a failure of either leaves it pending and the retry (or the
+// outbox sweeper, which delivers the same way) does both again; the state update is
+// idempotent and the FIFO deduplication id absorbs the second send.
+func (in *Ingester) deliver(ctx context.Context, ev *event.Event, payload []byte) error {
+	stateErr := make(chan error, 1)
+	go func() {
+		_, err := in.Store.AdvanceState(ctx, ev)
+		stateErr <- err
+	}()
+	pubErr := in.send(ctx, ev, payload)
+	if err := <-stateErr; err != nil {
+		return fmt.Errorf("%w: %w", ErrStore, err)
+	}
+	if pubErr != nil {
+		return pubErr
 	}
 	return in.mark(ctx, ev)
 }
@@ -139,9 +141,9 @@ func (in *Ingester) mark(ctx context.Context, ev *event.Event) error {
 	return nil
 }
 
-// Republish sends a stored event's exact payload again and marks it published.
+// Republish delivers a stored event's exact payload again (outbox sweeper, replays).
 func (in *Ingester) Republish(ctx context.Context, ev *event.Event, payload []byte) error {
-	return in.publish(ctx, ev, payload)
+	return in.deliver(ctx, ev, payload)
 }
 
 func (in *Ingester) now() time.Time {

@@ -102,3 +102,19 @@ func TestHugeRawIsDroppedNotTheEvent(t *testing.T) {
 	}
 	eventtest.Validate(t, []byte(*msgs[0].Body))
 }
+
+func TestHugeDetailsAreDroppedToo(t *testing.T) {
+	env := stacktest.New(t)
+	in := &ingest.Ingester{Store: env.Store, Publisher: env.Publisher}
+	ev := sample("big:2", event.Succeeded)
+	ev.Raw = json.RawMessage(`{"blob":"` + strings.Repeat("x", 120<<10) + `"}`)
+	ev.Details = map[string]any{"additionalData": strings.Repeat("y", 210<<10)}
+	if out, err := in.Ingest(context.Background(), ev); err != nil || out != ingest.Stored {
+		t.Fatalf("%v %v", out, err)
+	}
+	msgs := env.Messages(t)
+	if len(msgs) != 1 || len(*msgs[0].Body) > ingest.MaxEventBytes || !strings.Contains(*msgs[0].Body, `"detailsOmitted":true`) {
+		t.Fatalf("got %d messages", len(msgs))
+	}
+	eventtest.Validate(t, []byte(*msgs[0].Body))
+}

@@ -5,7 +5,6 @@ package outbox
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"log/slog"
 	"time"
 
@@ -15,7 +14,7 @@ import (
 
 // Store is what the sweeper reads.
 type Store interface {
-	Pending(ctx context.Context, before time.Time, limit int32) ([]store.StoredEvent, error)
+	Pending(ctx context.Context, before time.Time, limit int32, start store.PageKey) ([]store.StoredEvent, store.PageKey, error)
 }
 
 // Republisher sends a stored payload and marks it published.
@@ -57,23 +56,22 @@ func (s *Sweeper) Run(ctx context.Context) (Result, error) {
 	}
 	var res Result
 	cutoff := now().Add(-s.MinAge)
+	// One pass over the index per run: an event that fails is left for the next run
+	// instead of being retried here, so a few poisoned events cannot stall the rest.
+	var start store.PageKey
 	for res.Published+res.Failed < max {
 		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < 2*time.Second {
 			break
 		}
-		evs, err := s.Store.Pending(ctx, cutoff, batch)
+		evs, next, err := s.Store.Pending(ctx, cutoff, batch, start)
 		if err != nil {
 			return res, err
 		}
-		if len(evs) == 0 {
-			break
-		}
-		progressed := false
 		for _, se := range evs {
 			var ev event.Event
 			if err := json.Unmarshal(se.Payload, &ev); err != nil {
 				res.Failed++
-				s.log().Error("outbox event is not valid JSON", "event_id", se.ID, "error", err.Error())
+				s.log().Error("outbox event is not valid JSON", "event_id", se.ID, "reason", "bad_payload", "error", err.Error())
 				continue
 			}
 			if t, err := time.Parse(time.RFC3339Nano, se.ReceivedAt); err == nil && now().Sub(t) > res.OldestAge {
@@ -81,16 +79,16 @@ func (s *Sweeper) Run(ctx context.Context) (Result, error) {
 			}
 			if err := s.Publisher.Republish(ctx, &ev, se.Payload); err != nil {
 				res.Failed++
-				s.log().Error("outbox publish failed", "event_id", se.ID, "error", err.Error())
+				s.log().Error("outbox publish failed", "event_id", se.ID, "reason", "publish_failed", "error", err.Error())
 				continue
 			}
-			progressed = true
 			res.Published++
 			s.log().Info("outbox published", "event_id", se.ID, "provider", se.Provider, "outcome", "recovered")
 		}
-		if !progressed {
-			return res, fmt.Errorf("outbox: no event of a batch of %d could be published", len(evs))
+		if next == nil {
+			break
 		}
+		start = next
 	}
 	return res, nil
 }

@@ -30,7 +30,6 @@ type API interface {
 	GetItem(ctx context.Context, in *dynamodb.GetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
 	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
 	Query(ctx context.Context, in *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
-	DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
 }
 
 // Publish states of a stored event.
@@ -260,24 +259,28 @@ func (st *Store) GetState(ctx context.Context, provider, objectRef string) (Obje
 	}, nil
 }
 
+// PageKey is where a paged query goes on; nil means from the start, or no more pages.
+type PageKey = map[string]types.AttributeValue
+
 // Pending lists events stored before `before` and still waiting to be published, oldest
-// first, from the sparse outbox index.
-func (st *Store) Pending(ctx context.Context, before time.Time, limit int32) ([]StoredEvent, error) {
+// first, from the sparse outbox index, one page at a time.
+func (st *Store) Pending(ctx context.Context, before time.Time, limit int32, start PageKey) ([]StoredEvent, PageKey, error) {
 	out, err := st.Client.Query(ctx, &dynamodb.QueryInput{
 		TableName:                 aws.String(st.Table),
 		IndexName:                 aws.String(IndexOutbox),
 		KeyConditionExpression:    aws.String(attrOutbox + " = :p AND receivedAt < :b"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":p": s(outboxShardValue), ":b": s(FormatTime(before))},
 		Limit:                     aws.Int32(limit),
+		ExclusiveStartKey:         start,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("%w: query outbox: %w", ErrUnavailable, err)
+		return nil, nil, fmt.Errorf("%w: query outbox: %w", ErrUnavailable, err)
 	}
 	evs := make([]StoredEvent, 0, len(out.Items))
 	for _, it := range out.Items {
 		evs = append(evs, decodeEvent(it))
 	}
-	return evs, nil
+	return evs, out.LastEvaluatedKey, nil
 }
 
 // ListFilter selects events for operators.
