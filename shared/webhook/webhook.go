@@ -18,6 +18,7 @@ import (
 	"github.com/payhooks/payhooks/shared/event"
 	"github.com/payhooks/payhooks/shared/ingest"
 	"github.com/payhooks/payhooks/shared/provider"
+	"github.com/payhooks/payhooks/shared/secrets"
 	"github.com/payhooks/payhooks/shared/trace"
 )
 
@@ -77,7 +78,7 @@ func (h *Handler) Handle(ctx context.Context, req *provider.Request) (resp Respo
 		if p := recover(); p != nil {
 			// A panic is our bug, not the provider's: ask for a retry and keep the process.
 			log.Error("webhook panicked", "outcome", "error", "reason", "panic", "panic", fmt.Sprint(p))
-			h.count("rejected", name, "panic")
+			h.count("internal_error", name, "panic")
 			resp = Response{Status: http.StatusInternalServerError, Body: jsonBody("error", "internal")}
 		}
 		end(nil)
@@ -112,9 +113,13 @@ func (h *Handler) Handle(ctx context.Context, req *provider.Request) (resp Respo
 		h.count("rejected", name, rej.Reason)
 		return Reject(rej.Kind.Status(), rej.Reason)
 	}
-	log.Error("webhook not verified: dependency failed", "outcome", "unavailable", "reason", "secret_unavailable",
+	reason := "dependency_failed"
+	if errors.Is(err, secrets.ErrUnavailable) {
+		reason = "secret_unavailable"
+	}
+	log.Error("webhook not verified: dependency failed", "outcome", "unavailable", "reason", reason,
 		"error", err.Error(), "duration_ms", ms(start))
-	h.count("unavailable", name, "secret_unavailable")
+	h.count("unavailable", name, reason)
 	return Reject(http.StatusServiceUnavailable, "unavailable")
 }
 
