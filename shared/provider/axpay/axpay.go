@@ -281,6 +281,15 @@ func NormalizeTransaction(raw json.RawMessage) (event.Event, error) {
 		return event.Event{}, err
 	}
 	ev.Type, ev.Status = outcome(status)
+	if ev.Status != event.Succeeded {
+		// A completed transaction keeps the plain id that webhook and poll share; any other
+		// outcome carries its status, so that a pending row seen by the poller can never
+		// swallow the later completion as a duplicate.
+		ev.ID += ":" + strings.ToLower(string(ev.Status))
+		if ev.Type == event.TypeUnsupported {
+			ev.ID = Name + ":" + txID + ":" + strings.ToLower(status)
+		}
+	}
 	if ev.Status == event.Failed {
 		ev.Failure = &event.Failure{Code: status}
 	}
@@ -331,9 +340,11 @@ func NormalizeTransaction(raw json.RawMessage) (event.Event, error) {
 
 // outcome maps an explicit status; no status means completed, because AXpay only calls the
 // webhook, and only lists transactions, once they are completed (see doc.go).
+var statusSeparators = strings.NewReplacer("-", "_", " ", "_")
+
 func outcome(status string) (string, event.Status) {
 	s := strings.ToUpper(strings.TrimSpace(status))
-	s = strings.NewReplacer("-", "_", " ", "_").Replace(s)
+	s = statusSeparators.Replace(s)
 	switch s {
 	case "", "COMPLETED", "COMPLETE", "SUCCESS", "SUCCEEDED", "SUCCESSFUL", "PAID", "CONFIRMED", "SETTLED":
 		return "payment.succeeded", event.Succeeded
