@@ -33,11 +33,16 @@ type Publisher struct {
 
 // Publish sends body (the event's JSON) with the event's routing attributes.
 func (p *Publisher) Publish(ctx context.Context, ev *event.Event, body []byte) error {
+	return p.send(ctx, ev, body, FIFOID(ev.ID))
+}
+
+// send is Publish with a chosen deduplication id (replays choose their own).
+func (p *Publisher) send(ctx context.Context, ev *event.Event, body []byte, dedupID string) error {
 	_, err := p.Client.SendMessage(ctx, &sqs.SendMessageInput{
 		QueueUrl:               aws.String(p.QueueURL),
 		MessageBody:            aws.String(string(body)),
 		MessageGroupId:         aws.String(FIFOID(ev.Provider + ":" + ev.ObjectRef)),
-		MessageDeduplicationId: aws.String(FIFOID(ev.ID)),
+		MessageDeduplicationId: aws.String(dedupID),
 		MessageAttributes: map[string]types.MessageAttributeValue{
 			"provider": {DataType: aws.String("String"), StringValue: aws.String(ev.Provider)},
 			"type":     {DataType: aws.String("String"), StringValue: aws.String(ev.Type)},

@@ -2,13 +2,8 @@ package queue
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/payhooks/payhooks/shared/event"
 )
@@ -38,22 +33,4 @@ func (r *Replayer) now() time.Time {
 		return r.Now()
 	}
 	return time.Now()
-}
-
-// send is Publish with a chosen deduplication id.
-func (p *Publisher) send(ctx context.Context, ev *event.Event, body []byte, dedupID string) error {
-	_, err := p.Client.SendMessage(ctx, &sqs.SendMessageInput{
-		QueueUrl:               aws.String(p.QueueURL),
-		MessageBody:            aws.String(string(body)),
-		MessageGroupId:         aws.String(FIFOID(ev.Provider + ":" + ev.ObjectRef)),
-		MessageDeduplicationId: aws.String(dedupID),
-		MessageAttributes: map[string]types.MessageAttributeValue{
-			"provider": {DataType: aws.String("String"), StringValue: aws.String(ev.Provider)},
-			"type":     {DataType: aws.String("String"), StringValue: aws.String(ev.Type)},
-		},
-	})
-	if err != nil {
-		return fmt.Errorf("%w: replay %s: %w", ErrUnavailable, ev.ID, err)
-	}
-	return nil
 }
