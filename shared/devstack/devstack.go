@@ -187,3 +187,18 @@ func (s *Stack) Stop() {
 	}
 	s.procs = nil
 }
+
+// Service names for Signal.
+const (
+	DynamoDB = 0 // DynamoDB Local
+	Moto     = 1 // moto_server
+)
+
+// Signal sends sig to one service's process group: SIGSTOP pauses it (connections hang,
+// as with a stalled server), SIGCONT resumes it. Fault tests use it.
+func (s *Stack) Signal(service int, sig syscall.Signal) error {
+	if service < 0 || service >= len(s.procs) || s.procs[service].Process == nil {
+		return errors.New("devstack: no such service")
+	}
+	return syscall.Kill(-s.procs[service].Process.Pid, sig)
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 
 	"github.com/payhooks/payhooks/shared/app"
+	"github.com/payhooks/payhooks/shared/devstack"
 	"github.com/payhooks/payhooks/shared/devstack/faultproxy"
 	"github.com/payhooks/payhooks/shared/devstack/stacktest"
 	"github.com/payhooks/payhooks/shared/provider"
@@ -180,4 +181,62 @@ func mustVerify(t *testing.T, p *pipeline, d *delivery) []byte {
 		t.Fatal(err)
 	}
 	return payload
+}
+
+// The real processes are paused (SIGSTOP) mid-stream: DynamoDB Local, then moto. Requests
+// meet a hung server until the Lambda's deadline, answer 503, and after the services resume
+// the providers' retries and one sweeper run leave every event stored and published once.
+func TestPausedServicesLoseNothing(t *testing.T) {
+	env := stacktest.New(t)
+	p := newPipeline(t, env, nil)
+	docs := devDocs(t)
+	w, _ := registry.Lookup("cardorders")
+	ss := samples(t, w, docs["payhooks/cardorders"])
+	h := p.handler(t, w.Provider)
+	call(t, h, apiEvent(w, ss[0])) // warm the secret cache, as a running Lambda has it
+
+	deliver := func(s provider.Sample) int {
+		ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+		defer cancel()
+		resp, err := h.Lambda(ctx, apiEvent(w, s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.StatusCode
+	}
+	codes := map[int]int{}
+	resume := stacktest.Pause(t, devstack.DynamoDB)
+	codes[deliver(ss[1])]++
+	resume()
+	resume = stacktest.Pause(t, devstack.Moto)
+	codes[deliver(ss[2])]++
+	codes[deliver(ss[3])]++
+	resume()
+	if codes[503] != 3 {
+		t.Fatalf("answers while paused: %v, want three 503", codes)
+	}
+	for _, s := range ss[1:4] {
+		if code := deliver(s); code != 200 {
+			t.Fatalf("retry after resume: %d", code)
+		}
+	}
+	sw := p.deps.OutboxSweeper()
+	sw.MinAge = 0
+	if _, err := sw.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for _, m := range env.Messages(t) {
+		var ev struct{ ID string }
+		json.Unmarshal([]byte(*m.Body), &ev)
+		got[ev.ID]++
+	}
+	if len(got) != 4 {
+		t.Fatalf("%d distinct events published, want 4: %v", len(got), got)
+	}
+	for id, n := range got {
+		if n != 1 {
+			t.Errorf("%s published %d times", id, n)
+		}
+	}
 }

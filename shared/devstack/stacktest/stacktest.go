@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -30,6 +32,9 @@ const (
 
 var endpoints struct{ dynamo, moto string }
 
+// stack is the stack Main started itself; nil when the environment named one.
+var stack *devstack.Stack
+
 // Main runs a package's tests against a local stack: the one named by the environment, or
 // one it starts and stops itself. Use it as `func TestMain(m *testing.M) { os.Exit(stacktest.Main(m)) }`.
 func Main(m *testing.M) int {
@@ -46,6 +51,7 @@ func Main(m *testing.M) int {
 			return 1
 		}
 		defer st.Stop()
+		stack = st
 		endpoints.dynamo, endpoints.moto = st.DynamoDBEndpoint, st.MotoEndpoint
 	}
 	return m.Run()
@@ -166,4 +172,20 @@ func listingOnly() bool {
 		}
 	}
 	return false
+}
+
+// Pause stops a service's process (SIGSTOP) until the returned resume is called (also on
+// cleanup). It skips the test when the stack was not started by this process.
+func Pause(t testing.TB, service int) (resume func()) {
+	t.Helper()
+	if stack == nil {
+		t.Skip("stacktest: the stack was started elsewhere; cannot pause it")
+	}
+	if err := stack.Signal(service, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	resume = func() { once.Do(func() { _ = stack.Signal(service, syscall.SIGCONT) }) }
+	t.Cleanup(resume)
+	return resume
 }
