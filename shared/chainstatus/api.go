@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/payhooks/payhooks/shared/httpapi"
 	"github.com/payhooks/payhooks/shared/redact"
 )
 
@@ -88,7 +89,7 @@ func (c *Client) Check(ctx context.Context, withdrawTxID string) (Status, error)
 	case resp.StatusCode == http.StatusNotFound:
 		return Status{State: "not_found", Response: textOrJSON(body)}, nil
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
-		return Status{}, &HTTPError{StatusCode: resp.StatusCode, RetryAfter: retryAfter(resp.Header.Get("Retry-After"), time.Now()), Body: cut(string(body), 200)}
+		return Status{}, &HTTPError{StatusCode: resp.StatusCode, RetryAfter: httpapi.RetryAfter(resp.Header.Get("Retry-After"), time.Now()), Body: redact.Snippet(string(body), 200)}
 	case rerr != nil:
 		if ctx.Err() != nil {
 			return Status{}, fmt.Errorf("blockchain-status: read answer: %w", rerr)
@@ -115,10 +116,10 @@ func Parse(body []byte) Status {
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil {
-		return Status{Malformed: true, Note: "not JSON", Response: cut(string(body), 1024)}
+		return Status{Malformed: true, Note: "not JSON", Response: redact.Snippet(string(body), 1024)}
 	}
 	if dec.More() {
-		return Status{Malformed: true, Note: "trailing data after the JSON value", Response: cut(string(body), 1024)}
+		return Status{Malformed: true, Note: "trailing data after the JSON value", Response: redact.Snippet(string(body), 1024)}
 	}
 	obj, ok := v.(map[string]any)
 	if !ok {
@@ -145,7 +146,7 @@ func Parse(body []byte) Status {
 		if st.State == "" {
 			for _, k := range stateKeys {
 				if s, ok := lookup(m, k).(string); ok && strings.TrimSpace(s) != "" {
-					st.State = cut(strings.TrimSpace(s), 64)
+					st.State = redact.Snippet(strings.TrimSpace(s), 64)
 					break
 				}
 			}
@@ -215,33 +216,7 @@ func textOrJSON(body []byte) any {
 	if err := dec.Decode(&v); err == nil {
 		return redact.Value("", v)
 	}
-	return cut(string(body), 1024)
-}
-
-func cut(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	// Back off to a rune boundary so the text stays valid UTF-8.
-	for n > 0 && s[n]&0xC0 == 0x80 {
-		n--
-	}
-	return s[:n] + "…"
-}
-
-// retryAfter reads Retry-After as seconds or an HTTP date.
-func retryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
-		return time.Duration(s) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return 0
+	return redact.Snippet(string(body), 1024)
 }
 
 // isHTTPError reports whether err is an *HTTPError, returning it.

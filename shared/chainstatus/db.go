@@ -14,6 +14,7 @@ import (
 
 	"github.com/payhooks/payhooks/shared/lease"
 	"github.com/payhooks/payhooks/shared/money"
+	"github.com/payhooks/payhooks/shared/redact"
 	"github.com/payhooks/payhooks/shared/store"
 )
 
@@ -211,12 +212,12 @@ func (p *Poller) record(ctx context.Context, po Payout, r checkRecord) (bool, er
 	set := "SET attempts = :a, lastCheckedAt = :t, lastState = :st, lastResponse = :rs"
 	vals := map[string]types.AttributeValue{
 		":a": num(int64(r.attempts)), ":t": str(store.FormatTime(r.at)), ":st": str(r.state),
-		":rs": str(cut(r.response, 4096)), ":old": str(po.NextCheck),
+		":rs": str(redact.Snippet(r.response, 4096)), ":old": str(po.NextCheck),
 	}
 	var remove []string
 	if r.errText != "" {
 		set += ", lastError = :e"
-		vals[":e"] = str(cut(r.errText, 512))
+		vals[":e"] = str(redact.Snippet(r.errText, 512))
 	} else {
 		remove = append(remove, "lastError")
 	}

@@ -8,6 +8,8 @@ import (
 	"math/big"
 	"strconv"
 	"strings"
+
+	"github.com/payhooks/payhooks/shared/redact"
 )
 
 // Money is an amount exactly as the provider sent it. Minor is set only when the value is a
@@ -103,10 +105,10 @@ func New(value, currency string) (Money, error) {
 	value = strings.TrimSpace(value)
 	currency = strings.TrimSpace(currency)
 	if !isDecimal(value) {
-		return Money{}, fmt.Errorf("%w: %q", ErrInvalid, truncate(value))
+		return Money{}, fmt.Errorf("%w: %q", ErrInvalid, redact.Snippet(value, 32))
 	}
 	if !inRange(value) {
-		return Money{}, fmt.Errorf("%w: %q is beyond any payment amount", ErrInvalid, truncate(value))
+		return Money{}, fmt.Errorf("%w: %q is beyond any payment amount", ErrInvalid, redact.Snippet(value, 32))
 	}
 	if currency == "" {
 		return Money{}, fmt.Errorf("%w: missing currency", ErrInvalid)
@@ -206,13 +208,6 @@ func ratMinor(value string, exp int) (int64, bool) {
 		return 0, false
 	}
 	return r.Num().Int64(), true
-}
-
-func truncate(s string) string {
-	if len(s) > 32 {
-		return s[:32] + "..."
-	}
-	return s
 }
 
 // MinorExponent is the ISO 4217 number of minor-unit digits for fiat currencies.

@@ -157,3 +157,16 @@ func Value(key string, v any) any {
 		return v
 	}
 }
+
+// Snippet shortens untrusted text (a provider's error body, a bad field value) for an error
+// message or a log line: at most n bytes, cut at a rune boundary so the text stays valid
+// UTF-8, with "…" marking the cut.
+func Snippet(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && s[n]&0xC0 == 0x80 {
+		n--
+	}
+	return s[:n] + "…"
+}

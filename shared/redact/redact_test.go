@@ -290,3 +290,20 @@ func TestCardNumberAsNumber(t *testing.T) {
 		t.Fatalf("Value = %v", v)
 	}
 }
+
+func TestSnippet(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"abcdef", 3, "abc…"},
+		{"ééé", 3, "é…"}, // never splits the second é
+		{"", 0, ""},
+	} {
+		if got := Snippet(tt.in, tt.n); got != tt.want {
+			t.Errorf("Snippet(%q,%d)=%q want %q", tt.in, tt.n, got, tt.want)
+		}
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/payhooks/payhooks/shared/httpapi"
 	"github.com/payhooks/payhooks/shared/money"
 	"github.com/payhooks/payhooks/shared/redact"
 )
@@ -520,7 +521,7 @@ func (c *Client) once(ctx context.Context, u string) ([]byte, error) {
 	default:
 		return nil, &StatusError{
 			StatusCode: code,
-			RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), c.now()),
+			RetryAfter: httpapi.RetryAfter(resp.Header.Get("Retry-After"), c.now()),
 			Message:    serverMessage(body),
 		}
 	}
@@ -534,29 +535,6 @@ func withoutURL(err error) error {
 		return fmt.Errorf("%s: %w", strings.ToLower(ue.Op), ue.Err)
 	}
 	return err
-}
-
-// parseRetryAfter reads delta-seconds or an HTTP date; 0 when absent or unreadable.
-func parseRetryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if secs <= 0 {
-			return 0
-		}
-		if secs > int64(24*time.Hour/time.Second) {
-			secs = int64(24 * time.Hour / time.Second)
-		}
-		return time.Duration(secs) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := t.Sub(now); d > 0 {
-			return d
-		}
-	}
-	return 0
 }
 
 // serverMessage keeps a short, email-masked message from an error body for the logs.

@@ -170,7 +170,7 @@ func normalize(payload []byte, loc *time.Location) (event.Event, error) {
 		if err != nil {
 			// A zone written into the value, should the provider start sending one, wins.
 			if t, err = time.Parse(time.RFC3339Nano, v); err != nil {
-				return event.Event{}, provider.BadRequest(provider.ReasonBadField, fmt.Errorf("orderTime %q is not %q", truncate(v), orderTimeLayout))
+				return event.Event{}, provider.BadRequest(provider.ReasonBadField, fmt.Errorf("orderTime %q is not %q", redact.Snippet(v, 40), orderTimeLayout))
 			}
 		}
 		ev.OccurredAt = t.UTC()
@@ -259,11 +259,4 @@ func decodeObject(b []byte) (map[string]any, error) {
 		}
 	}
 	return m, nil
-}
-
-func truncate(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "..."
-	}
-	return s
 }

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/payhooks/payhooks/shared/redact"
 	"github.com/payhooks/payhooks/shared/secrets"
 )
 
@@ -131,7 +132,7 @@ func (r SessionRequest) normalized() (SessionRequest, error) {
 	case v == "":
 		return n, fieldErr(fixed, "required when amountDirection is "+n.AmountDirection)
 	case !positiveDecimal.MatchString(v):
-		return n, fieldErr(fixed, fmt.Sprintf("%q is not a decimal number such as 10 or 10.50", cutText(v, 40)))
+		return n, fieldErr(fixed, fmt.Sprintf("%q is not a decimal number such as 10 or 10.50", redact.Snippet(v, 40)))
 	case strings.Trim(v, "0.") == "":
 		return n, fieldErr(fixed, "must be greater than zero")
 	}
@@ -146,13 +147,13 @@ func (r SessionRequest) normalized() (SessionRequest, error) {
 		known = known || n.ToCurrency == c
 	}
 	if !known {
-		return n, fieldErr("toCurrency", fmt.Sprintf("%q is not one of %s", cutText(r.ToCurrency, 40), strings.Join(ToCurrencies, ", ")))
+		return n, fieldErr("toCurrency", fmt.Sprintf("%q is not one of %s", redact.Snippet(r.ToCurrency, 40), strings.Join(ToCurrencies, ", ")))
 	}
 	if n.FromCurrency == "" {
 		return n, fieldErr("fromCurrency", "required (e.g. USD)")
 	}
 	if !currencyCode.MatchString(n.FromCurrency) {
-		return n, fieldErr("fromCurrency", fmt.Sprintf("%q is not a currency code", cutText(r.FromCurrency, 40)))
+		return n, fieldErr("fromCurrency", fmt.Sprintf("%q is not a currency code", redact.Snippet(r.FromCurrency, 40)))
 	}
 	if strings.ContainsAny(n.Address, " \t\r\n") {
 		return n, fieldErr("address", "must not contain spaces")
@@ -289,7 +290,7 @@ func (c *SessionClient) CreateSession(ctx context.Context, req SessionRequest) (
 	}
 	id := sessionID(raw)
 	if id == "" {
-		return Session{}, fmt.Errorf("%w: %s", ErrNoSessionID, cutText(string(raw), 200))
+		return Session{}, fmt.Errorf("%w: %s", ErrNoSessionID, redact.Snippet(string(raw), 200))
 	}
 	return Session{ID: id, IframeURL: c.IframeLink(id), Raw: json.RawMessage(raw)}, nil
 }
@@ -328,22 +329,12 @@ func apiMessage(raw []byte) string {
 	if json.Unmarshal(raw, &m) == nil {
 		for _, k := range []string{"message", "error", "msg"} {
 			if s, ok := m[k].(string); ok && s != "" {
-				return cutText(s, 200)
+				return redact.Snippet(s, 200)
 			}
 		}
 	}
 	if len(raw) == 0 {
 		return "(empty body)"
 	}
-	return cutText(string(raw), 200)
-}
-
-func cutText(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && s[n]&0xC0 == 0x80 {
-		n--
-	}
-	return s[:n] + "…"
+	return redact.Snippet(string(raw), 200)
 }

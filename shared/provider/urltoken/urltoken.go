@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 
 	"github.com/payhooks/payhooks/shared/provider"
+	"github.com/payhooks/payhooks/shared/redact"
 	"github.com/payhooks/payhooks/shared/secrets"
 )
 
@@ -212,7 +213,7 @@ func (s Secret) Check(req *provider.Request) error {
 	}
 	ip, err := netip.ParseAddr(strings.TrimSpace(req.SourceIP))
 	if err != nil {
-		return provider.Forbidden(provider.ReasonSourceIP, fmt.Errorf("source IP %q is not an address", truncate(req.SourceIP)))
+		return provider.Forbidden(provider.ReasonSourceIP, fmt.Errorf("source IP %q is not an address", redact.Snippet(req.SourceIP, 64)))
 	}
 	ip = ip.Unmap().WithZone("")
 	for _, n := range nets {
@@ -221,13 +222,6 @@ func (s Secret) Check(req *provider.Request) error {
 		}
 	}
 	return provider.Forbidden(provider.ReasonSourceIP, fmt.Errorf("source IP %s is in no allowed CIDR", ip))
-}
-
-func truncate(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "..."
-	}
-	return s
 }
 
 // GenerateToken returns 32 random bytes as unpadded base64url (43 characters), safe in a
