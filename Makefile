@@ -60,7 +60,7 @@ fuzz:
 bench: bench-providers bench-e2e bench-coldstart bench-size
 
 # Only packages that have benchmarks: others may start the local stack in TestMain.
-BENCH_PKGS = $$(grep -rl --include='*_test.go' '^func Benchmark' shared | grep -v '^shared/perf/' | xargs -n1 dirname | sort -u | sed 's|^|./|')
+BENCH_PKGS = $$(grep -rl --include='*_test.go' '^func Benchmark' shared | grep -v '^shared/tooling/perf/' | xargs -n1 dirname | sort -u | sed 's|^|./|')
 E2E_BENCHTIME ?= 300x
 COLDSTART_N ?= 20
 COLDSTART_MODE ?= init
@@ -79,7 +79,7 @@ bench-providers:
 
 ## bench-e2e: webhook pipeline vs the PutItem+SendMessage floor, on DynamoDB Local and moto
 bench-e2e:
-	set -o pipefail; $(GO) test -run '^$$' -bench 'E2E|Floor' -benchmem -benchtime $(E2E_BENCHTIME) -count 1 ./shared/perf/ | tee bench-e2e.out
+	set -o pipefail; $(GO) test -run '^$$' -bench 'E2E|Floor' -benchmem -benchtime $(E2E_BENCHTIME) -count 1 ./shared/tooling/perf/ | tee bench-e2e.out
 	@awk '/^Benchmark/ {n=$$1; sub("-[0-9]+$$", "", n); for (i=3; i<NF; i++) if ($$(i+1)=="events/s") v[n]=$$i} \
 		END {printf "\nE2E / Floor (events/s, inverted = time ratio): %.2f; E2E / FloorAllIO: %.2f\n", \
 		v["BenchmarkFloor"]/v["BenchmarkE2E"], v["BenchmarkFloorAllIO"]/v["BenchmarkE2E"]}' bench-e2e.out
@@ -87,7 +87,7 @@ bench-e2e:
 ## bench-coldstart: real bootstraps against a Runtime API stand-in (median of COLDSTART_N starts)
 bench-coldstart:
 	set -o pipefail; PAYHOOKS_COLDSTART=1 PAYHOOKS_COLDSTART_N=$(COLDSTART_N) PAYHOOKS_COLDSTART_MODE=$(COLDSTART_MODE) \
-		$(GO) test -count=1 -v -timeout 15m -run '^TestColdStart$$' ./shared/perf/ | grep -v '^[=-]-- \|^PASS\|^ok'
+		$(GO) test -count=1 -v -timeout 15m -run '^TestColdStart$$' ./shared/tooling/perf/ | grep -v '^[=-]-- \|^PASS\|^ok'
 
 ## bench-size: stripped bootstrap sizes for arm64 and amd64 against the 12 MiB target
 bench-size:
@@ -104,7 +104,7 @@ load: tools
 	$(GO) run ./cmd/payhooks load --requests $(LOAD_REQUESTS) --concurrency $(LOAD_CONCURRENCY)
 
 events:
-	PAYHOOKS_UPDATE_EVENTS=1 $(GO) test -count=1 -run TestEventsFiles ./shared/registry/
+	PAYHOOKS_UPDATE_EVENTS=1 $(GO) test -count=1 -run TestEventsFiles ./shared/tooling/registry/
 
 clean:
 	rm -rf build .aws-sam bench.out bench-e2e.out

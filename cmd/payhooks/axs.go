@@ -8,8 +8,8 @@ import (
 	"io"
 	"strings"
 
+	"github.com/payhooks/payhooks/shared/platform/secrets"
 	"github.com/payhooks/payhooks/shared/provider/axs"
-	"github.com/payhooks/payhooks/shared/secrets"
 )
 
 func init() {

@@ -10,10 +10,10 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/payhooks/payhooks/shared/devstack"
-	"github.com/payhooks/payhooks/shared/registry"
-	"github.com/payhooks/payhooks/shared/replay"
-	"github.com/payhooks/payhooks/shared/store"
+	"github.com/payhooks/payhooks/shared/pipeline/store"
+	"github.com/payhooks/payhooks/shared/tooling/devstack"
+	"github.com/payhooks/payhooks/shared/tooling/registry"
+	"github.com/payhooks/payhooks/shared/tooling/replay"
 )
 
 func init() {

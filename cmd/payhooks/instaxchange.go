@@ -10,10 +10,11 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/payhooks/payhooks/shared/chainstatus"
-	"github.com/payhooks/payhooks/shared/devstack"
+	"github.com/payhooks/payhooks/shared/lambda/chainstatusfn"
+	"github.com/payhooks/payhooks/shared/platform/secrets"
+	"github.com/payhooks/payhooks/shared/poller/chainstatus"
 	"github.com/payhooks/payhooks/shared/provider/instaxchange"
-	"github.com/payhooks/payhooks/shared/secrets"
+	"github.com/payhooks/payhooks/shared/tooling/devstack"
 )
 
 func init() {
@@ -142,7 +143,7 @@ func runChainStatus(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	p := d.InstaXchangeChainStatus()
+	p := chainstatusfn.Poller(d)
 	p.Metrics = nil
 	p.Client.BaseURL = *baseURL
 	p.Since, p.Lookback, p.Horizon, p.Concurrency = *since, *lookback, *horizon, *concurrency

@@ -10,15 +10,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/payhooks/payhooks/shared/chainstatus/chainstatustest"
-	"github.com/payhooks/payhooks/shared/devstack"
-	"github.com/payhooks/payhooks/shared/devstack/stacktest"
-	"github.com/payhooks/payhooks/shared/event"
-	"github.com/payhooks/payhooks/shared/ingest"
+	"github.com/payhooks/payhooks/shared/pipeline/event"
+	"github.com/payhooks/payhooks/shared/pipeline/ingest"
+	"github.com/payhooks/payhooks/shared/pipeline/queue"
+	"github.com/payhooks/payhooks/shared/pipeline/store"
+	"github.com/payhooks/payhooks/shared/platform/secrets"
+	"github.com/payhooks/payhooks/shared/poller/chainstatus/chainstatustest"
 	"github.com/payhooks/payhooks/shared/provider/instaxchange"
-	"github.com/payhooks/payhooks/shared/queue"
-	"github.com/payhooks/payhooks/shared/secrets"
-	"github.com/payhooks/payhooks/shared/store"
+	"github.com/payhooks/payhooks/shared/tooling/devstack"
+	"github.com/payhooks/payhooks/shared/tooling/devstack/stacktest"
 )
 
 func TestInstaXchangeSession(t *testing.T) {

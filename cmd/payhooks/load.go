@@ -14,10 +14,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/payhooks/payhooks/shared/devstack"
-	"github.com/payhooks/payhooks/shared/loadgen"
-	"github.com/payhooks/payhooks/shared/registry"
-	"github.com/payhooks/payhooks/shared/store"
+	"github.com/payhooks/payhooks/shared/pipeline/store"
+	"github.com/payhooks/payhooks/shared/tooling/devstack"
+	"github.com/payhooks/payhooks/shared/tooling/loadgen"
+	"github.com/payhooks/payhooks/shared/tooling/registry"
 )
 
 func init() {

@@ -13,8 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/payhooks/payhooks/shared/app"
-	"github.com/payhooks/payhooks/shared/devstack"
+	"github.com/payhooks/payhooks/shared/lambda/app"
+	"github.com/payhooks/payhooks/shared/tooling/devstack"
 )
 
 // Local defaults, overridable by environment variables (documented in the README).

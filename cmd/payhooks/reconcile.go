@@ -8,9 +8,10 @@ import (
 	"io"
 	"time"
 
+	"github.com/payhooks/payhooks/shared/lambda/reconcilefn"
+	"github.com/payhooks/payhooks/shared/poller/reconcile"
 	"github.com/payhooks/payhooks/shared/provider/axpay"
 	"github.com/payhooks/payhooks/shared/provider/instaxchange"
-	"github.com/payhooks/payhooks/shared/reconcile"
 )
 
 func init() {
@@ -56,7 +57,7 @@ func runReconcile(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	p := d.AXpayReconciler()
+	p := reconcilefn.Poller(d)
 	p.Metrics = nil
 	p.Since, p.Overlap, p.Lookback, p.PageSize = *since, *overlap, *lookback, *pageSize
 	if *baseURL != "" {

@@ -10,10 +10,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/payhooks/payhooks/shared/devstack"
-	"github.com/payhooks/payhooks/shared/devstack/stacktest"
 	"github.com/payhooks/payhooks/shared/provider/axpay"
 	"github.com/payhooks/payhooks/shared/provider/axpay/axpaytest"
+	"github.com/payhooks/payhooks/shared/tooling/devstack"
+	"github.com/payhooks/payhooks/shared/tooling/devstack/stacktest"
 )
 
 func TestReconcileUsageErrors(t *testing.T) {

@@ -13,11 +13,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/payhooks/payhooks/shared/devstack"
-	"github.com/payhooks/payhooks/shared/ingest"
-	"github.com/payhooks/payhooks/shared/queue"
-	"github.com/payhooks/payhooks/shared/replay"
-	"github.com/payhooks/payhooks/shared/store"
+	"github.com/payhooks/payhooks/shared/pipeline/ingest"
+	"github.com/payhooks/payhooks/shared/pipeline/queue"
+	"github.com/payhooks/payhooks/shared/pipeline/store"
+	"github.com/payhooks/payhooks/shared/tooling/devstack"
+	"github.com/payhooks/payhooks/shared/tooling/replay"
 )
 
 func init() {

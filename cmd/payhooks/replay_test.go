@@ -14,14 +14,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/payhooks/payhooks/shared/devstack"
-	"github.com/payhooks/payhooks/shared/devstack/stacktest"
-	"github.com/payhooks/payhooks/shared/event"
-	"github.com/payhooks/payhooks/shared/event/eventtest"
-	"github.com/payhooks/payhooks/shared/ingest"
-	"github.com/payhooks/payhooks/shared/money"
-	"github.com/payhooks/payhooks/shared/queue"
-	"github.com/payhooks/payhooks/shared/store"
+	"github.com/payhooks/payhooks/shared/pipeline/event"
+	"github.com/payhooks/payhooks/shared/pipeline/event/eventtest"
+	"github.com/payhooks/payhooks/shared/pipeline/ingest"
+	"github.com/payhooks/payhooks/shared/pipeline/queue"
+	"github.com/payhooks/payhooks/shared/pipeline/store"
+	"github.com/payhooks/payhooks/shared/support/money"
+	"github.com/payhooks/payhooks/shared/tooling/devstack"
+	"github.com/payhooks/payhooks/shared/tooling/devstack/stacktest"
 )
 
 func TestReplayUsageErrors(t *testing.T) {

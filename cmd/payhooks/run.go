@@ -15,13 +15,13 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/payhooks/payhooks/shared/app"
-	"github.com/payhooks/payhooks/shared/devstack"
-	"github.com/payhooks/payhooks/shared/gateway"
+	"github.com/payhooks/payhooks/shared/lambda/app"
+	"github.com/payhooks/payhooks/shared/pipeline/webhook"
 	"github.com/payhooks/payhooks/shared/provider/axpay"
 	"github.com/payhooks/payhooks/shared/provider/axpay/axpaytest"
-	"github.com/payhooks/payhooks/shared/registry"
-	"github.com/payhooks/payhooks/shared/webhook"
+	"github.com/payhooks/payhooks/shared/tooling/devstack"
+	"github.com/payhooks/payhooks/shared/tooling/gateway"
+	"github.com/payhooks/payhooks/shared/tooling/registry"
 )
 
 func init() {

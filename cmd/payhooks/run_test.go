@@ -9,9 +9,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/payhooks/payhooks/shared/devstack"
-	"github.com/payhooks/payhooks/shared/event/eventtest"
-	"github.com/payhooks/payhooks/shared/registry"
+	"github.com/payhooks/payhooks/shared/pipeline/event/eventtest"
+	"github.com/payhooks/payhooks/shared/tooling/devstack"
+	"github.com/payhooks/payhooks/shared/tooling/registry"
 )
 
 // What `make run` serves: every sample of every provider, sent with `payhooks send` through

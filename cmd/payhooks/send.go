@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/payhooks/payhooks/shared/provider"
-	"github.com/payhooks/payhooks/shared/registry"
+	"github.com/payhooks/payhooks/shared/tooling/registry"
 )
 
 func init() {

@@ -7,10 +7,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/payhooks/payhooks/shared/platform/secrets"
 	"github.com/payhooks/payhooks/shared/provider"
 	"github.com/payhooks/payhooks/shared/provider/cardorders"
 	"github.com/payhooks/payhooks/shared/provider/cxtn"
-	"github.com/payhooks/payhooks/shared/secrets"
 )
 
 const tokenTestPrevious = "oldTokenXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX"

@@ -2,6 +2,6 @@
 // payments whose webhook never reached us; it only wires.
 package main
 
-import "github.com/payhooks/payhooks/shared/app"
+import "github.com/payhooks/payhooks/shared/lambda/reconcilefn"
 
-func main() { app.RunAXpayReconcile() }
+func main() { reconcilefn.Run() }

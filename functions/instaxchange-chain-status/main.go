@@ -2,6 +2,6 @@
 // payouts on chain and publishes payout.confirmed / payout.unconfirmed; it only wires.
 package main
 
-import "github.com/payhooks/payhooks/shared/app"
+import "github.com/payhooks/payhooks/shared/lambda/chainstatusfn"
 
-func main() { app.RunInstaXchangeChainStatus() }
+func main() { chainstatusfn.Run() }

@@ -2,7 +2,7 @@
 package main
 
 import (
-	"github.com/payhooks/payhooks/shared/app"
+	"github.com/payhooks/payhooks/shared/lambda/app"
 	"github.com/payhooks/payhooks/shared/provider/instaxchange"
 )
 

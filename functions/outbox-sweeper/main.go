@@ -2,6 +2,6 @@
 // events; it only wires.
 package main
 
-import "github.com/payhooks/payhooks/shared/app"
+import "github.com/payhooks/payhooks/shared/lambda/sweeperfn"
 
-func main() { app.RunOutboxSweeper() }
+func main() { sweeperfn.Run() }

@@ -10,8 +10,8 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/payhooks/payhooks/shared/event"
-	"github.com/payhooks/payhooks/shared/secrets"
+	"github.com/payhooks/payhooks/shared/pipeline/event"
+	"github.com/payhooks/payhooks/shared/platform/secrets"
 )
 
 // Request is an inbound webhook as the pipeline hands it to a provider: the exact body

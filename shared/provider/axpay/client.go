@@ -15,9 +15,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/payhooks/payhooks/shared/httpapi"
-	"github.com/payhooks/payhooks/shared/money"
-	"github.com/payhooks/payhooks/shared/redact"
+	"github.com/payhooks/payhooks/shared/support/httpapi"
+	"github.com/payhooks/payhooks/shared/support/money"
+	"github.com/payhooks/payhooks/shared/support/redact"
 )
 
 // DefaultBaseURL is AXpay's production API.

@@ -12,11 +12,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/payhooks/payhooks/shared/event"
-	"github.com/payhooks/payhooks/shared/money"
+	"github.com/payhooks/payhooks/shared/pipeline/event"
+	"github.com/payhooks/payhooks/shared/platform/secrets"
 	"github.com/payhooks/payhooks/shared/provider"
-	"github.com/payhooks/payhooks/shared/redact"
-	"github.com/payhooks/payhooks/shared/secrets"
+	"github.com/payhooks/payhooks/shared/support/money"
+	"github.com/payhooks/payhooks/shared/support/redact"
 )
 
 // Name is the provider name used in event ids and routes.

@@ -12,10 +12,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/payhooks/payhooks/shared/event"
-	"github.com/payhooks/payhooks/shared/event/eventtest"
+	"github.com/payhooks/payhooks/shared/pipeline/event"
+	"github.com/payhooks/payhooks/shared/pipeline/event/eventtest"
+	"github.com/payhooks/payhooks/shared/platform/secrets"
 	"github.com/payhooks/payhooks/shared/provider"
-	"github.com/payhooks/payhooks/shared/secrets"
 )
 
 // Fake credentials for tests; never real ones.

@@ -13,9 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/payhooks/payhooks/shared/event"
-	"github.com/payhooks/payhooks/shared/event/eventtest"
-	"github.com/payhooks/payhooks/shared/secrets"
+	"github.com/payhooks/payhooks/shared/pipeline/event"
+	"github.com/payhooks/payhooks/shared/pipeline/event/eventtest"
+	"github.com/payhooks/payhooks/shared/platform/secrets"
 )
 
 type vectorFile struct {

@@ -18,12 +18,12 @@ import (
 	"time"
 	_ "time/tzdata" // orderTimeZone must resolve even where the OS has no zoneinfo (Lambda)
 
-	"github.com/payhooks/payhooks/shared/event"
-	"github.com/payhooks/payhooks/shared/money"
+	"github.com/payhooks/payhooks/shared/pipeline/event"
+	"github.com/payhooks/payhooks/shared/platform/secrets"
 	"github.com/payhooks/payhooks/shared/provider"
 	"github.com/payhooks/payhooks/shared/provider/urltoken"
-	"github.com/payhooks/payhooks/shared/redact"
-	"github.com/payhooks/payhooks/shared/secrets"
+	"github.com/payhooks/payhooks/shared/support/money"
+	"github.com/payhooks/payhooks/shared/support/redact"
 )
 
 // Name is the provider's name in routes, event ids and the secret name payhooks/cardorders.

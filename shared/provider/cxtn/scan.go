@@ -3,7 +3,7 @@ package cxtn
 import (
 	"fmt"
 
-	"github.com/payhooks/payhooks/shared/jsonscan"
+	"github.com/payhooks/payhooks/shared/support/jsonscan"
 )
 
 // A small validating JSON walk in place of decoding into generic maps: jsonscan accepts

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/payhooks/payhooks/shared/jsonscan"
+	"github.com/payhooks/payhooks/shared/support/jsonscan"
 )
 
 // decodeReference is what Normalize used before the walk: a generic decode keeping number

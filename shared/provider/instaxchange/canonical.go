@@ -10,7 +10,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
-	"github.com/payhooks/payhooks/shared/jsonscan"
+	"github.com/payhooks/payhooks/shared/support/jsonscan"
 )
 
 // The signature covers a re-serialization of the body, not the bytes on the wire, so

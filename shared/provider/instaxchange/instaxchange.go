@@ -18,12 +18,12 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/payhooks/payhooks/shared/event"
-	"github.com/payhooks/payhooks/shared/jsonscan"
-	"github.com/payhooks/payhooks/shared/money"
+	"github.com/payhooks/payhooks/shared/pipeline/event"
+	"github.com/payhooks/payhooks/shared/platform/secrets"
 	"github.com/payhooks/payhooks/shared/provider"
-	"github.com/payhooks/payhooks/shared/redact"
-	"github.com/payhooks/payhooks/shared/secrets"
+	"github.com/payhooks/payhooks/shared/support/jsonscan"
+	"github.com/payhooks/payhooks/shared/support/money"
+	"github.com/payhooks/payhooks/shared/support/redact"
 )
 
 // Name is the provider name used in event ids and routes.

@@ -3,7 +3,7 @@ package instaxchange
 import (
 	"bytes"
 
-	"github.com/payhooks/payhooks/shared/jsonscan"
+	"github.com/payhooks/payhooks/shared/support/jsonscan"
 )
 
 // A small JSON walker for Normalize, over a payload redact.JSON has already validated: it

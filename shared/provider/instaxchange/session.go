@@ -13,8 +13,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/payhooks/payhooks/shared/redact"
-	"github.com/payhooks/payhooks/shared/secrets"
+	"github.com/payhooks/payhooks/shared/platform/secrets"
+	"github.com/payhooks/payhooks/shared/support/redact"
 )
 
 // Session API: POST <base>/api/session creates a payment session; the user pays in the

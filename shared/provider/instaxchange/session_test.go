@@ -10,7 +10,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/payhooks/payhooks/shared/secrets"
+	"github.com/payhooks/payhooks/shared/platform/secrets"
 )
 
 func validReceiving() SessionRequest {

@@ -15,9 +15,9 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/payhooks/payhooks/shared/platform/secrets"
 	"github.com/payhooks/payhooks/shared/provider"
-	"github.com/payhooks/payhooks/shared/redact"
-	"github.com/payhooks/payhooks/shared/secrets"
+	"github.com/payhooks/payhooks/shared/support/redact"
 )
 
 // PathParam is the route parameter holding the token: POST /webhooks/<provider>/{token}.

@@ -7,8 +7,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/payhooks/payhooks/shared/platform/secrets"
 	"github.com/payhooks/payhooks/shared/provider"
-	"github.com/payhooks/payhooks/shared/secrets"
 )
 
 const (

@@ -1,0 +1,78 @@
+// Package chainstatusfn wires the scheduled InstaXchange chain-status Lambda.
+package chainstatusfn
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/payhooks/payhooks/shared/lambda/app"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/payhooks/payhooks/shared/poller/chainstatus"
+)
+
+// Poller assembles the poller that follows InstaXchange payouts on chain.
+// The blockchain-status endpoint is a public GET: no secret is read.
+func Poller(d *app.Deps) *chainstatus.Poller {
+	return &chainstatus.Poller{
+		Client:    &chainstatus.Client{BaseURL: chainstatus.DefaultBaseURL, HTTP: &http.Client{}},
+		Ingester:  d.Ingester,
+		DB:        d.DynamoDB,
+		Table:     d.Settings.Table,
+		Log:       d.Log,
+		Metrics:   d.Metrics,
+		Retention: d.Settings.Retention,
+	}
+}
+
+// SettingsFromEnv applies CHAINSTATUS_BASE_URL, CHAINSTATUS_HORIZON,
+// CHAINSTATUS_ERROR_GRACE, CHAINSTATUS_LOOKBACK, CHAINSTATUS_MAX_INTERVAL,
+// CHAINSTATUS_REQUEST_TIMEOUT (Go durations) and CHAINSTATUS_CONCURRENCY to p; unset
+// variables keep the package defaults.
+func SettingsFromEnv(p *chainstatus.Poller) error {
+	if v := os.Getenv("CHAINSTATUS_BASE_URL"); v != "" {
+		p.Client.BaseURL = v
+	}
+	for _, v := range []struct {
+		name string
+		dst  *time.Duration
+	}{
+		{"CHAINSTATUS_HORIZON", &p.Horizon}, {"CHAINSTATUS_ERROR_GRACE", &p.ErrorGrace},
+		{"CHAINSTATUS_LOOKBACK", &p.Lookback}, {"CHAINSTATUS_MAX_INTERVAL", &p.MaxInterval},
+		{"CHAINSTATUS_REQUEST_TIMEOUT", &p.RequestTimeout},
+	} {
+		if s := os.Getenv(v.name); s != "" {
+			d, err := time.ParseDuration(s)
+			if err != nil || d <= 0 {
+				return fmt.Errorf("%s: %q is not a positive duration", v.name, s)
+			}
+			*v.dst = d
+		}
+	}
+	if s := os.Getenv("CHAINSTATUS_CONCURRENCY"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n <= 0 || n > 32 {
+			return fmt.Errorf("CHAINSTATUS_CONCURRENCY: %q is not a number from 1 to 32", s)
+		}
+		p.Concurrency = n
+	}
+	return nil
+}
+
+// Run is the whole main of the scheduled payout follower. A held
+// lease or a run cut short (deadline, rate limit) is success; the next schedule carries on.
+func Run() {
+	d := app.Must(app.FromEnv(context.Background()))
+	p := Poller(d)
+	app.Must(struct{}{}, SettingsFromEnv(p))
+	lambda.Start(func(ctx context.Context, _ events.EventBridgeEvent) error {
+		_, err := p.Run(ctx)
+		return err
+	})
+}

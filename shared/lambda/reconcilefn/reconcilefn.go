@@ -1,0 +1,70 @@
+// Package reconcilefn wires the scheduled AXpay reconciliation Lambda: it links the AXpay
+// provider and its poller, and nothing of the webhooks or the other poller.
+package reconcilefn
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/payhooks/payhooks/shared/lambda/app"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/payhooks/payhooks/shared/poller/reconcile"
+	"github.com/payhooks/payhooks/shared/provider/axpay"
+)
+
+// Poller assembles the AXpay reconciliation poller. The API client is built per
+// run from the cached secret, so a rotated key is used without a cold start.
+func Poller(d *app.Deps) *reconcile.Poller {
+	prov := axpay.New(d.Secrets, d.SecretName(axpay.Name)).(*axpay.Provider)
+	return &reconcile.Poller{
+		Client:   func(ctx context.Context) (*axpay.Client, error) { return prov.Client(ctx, nil) },
+		Ingester: d.Ingester,
+		DB:       d.DynamoDB,
+		Table:    d.Settings.Table,
+		Log:      d.Log,
+		Metrics:  d.Metrics,
+	}
+}
+
+// SettingsFromEnv applies RECONCILE_OVERLAP, RECONCILE_LOOKBACK (Go durations)
+// and RECONCILE_PAGE_SIZE to p; unset variables keep the package defaults.
+func SettingsFromEnv(p *reconcile.Poller) error {
+	for _, v := range []struct {
+		name string
+		dst  *time.Duration
+	}{{"RECONCILE_OVERLAP", &p.Overlap}, {"RECONCILE_LOOKBACK", &p.Lookback}} {
+		if s := os.Getenv(v.name); s != "" {
+			d, err := time.ParseDuration(s)
+			if err != nil || d <= 0 {
+				return fmt.Errorf("%s: %q is not a positive duration", v.name, s)
+			}
+			*v.dst = d
+		}
+	}
+	if s := os.Getenv("RECONCILE_PAGE_SIZE"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n <= 0 {
+			return fmt.Errorf("RECONCILE_PAGE_SIZE: %q is not a positive number", s)
+		}
+		p.PageSize = n
+	}
+	return nil
+}
+
+// Run is the whole main of the scheduled AXpay reconciliation. A held lease
+// or a run cut short by the deadline is success; the next schedule carries on.
+func Run() {
+	d := app.Must(app.FromEnv(context.Background()))
+	p := Poller(d)
+	app.Must(struct{}{}, SettingsFromEnv(p))
+	lambda.Start(func(ctx context.Context, _ events.EventBridgeEvent) error {
+		_, err := p.Run(ctx)
+		return err
+	})
+}

@@ -1,0 +1,273 @@
+package redact
+
+import (
+	"encoding/json"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/payhooks/payhooks/shared/support/jsonscan"
+)
+
+// ErrSyntax reports input that is not one JSON value.
+var ErrSyntax = jsonscan.ErrSyntax
+
+// JSON returns raw with every email and card number masked exactly as Value masks them:
+// emails anywhere, card numbers under card-number keys. It validates raw as one JSON value
+// (what json.Valid accepts) and copies it compactly in one pass without building a tree,
+// so key order, repeated keys and number text stay as sent. Strings are copied as sent
+// unless masked; one that holds invalid UTF-8 or a lone surrogate escape is rewritten
+// with U+FFFD, as encoding/json would decode it, so the copy is valid UTF-8.
+func JSON(raw []byte) (json.RawMessage, error) {
+	return JSONReplacing(raw)
+}
+
+// Member names a top-level member and the string its value should read in the masked copy.
+type Member struct{ Key, Value string }
+
+// JSONReplacing is JSON, except that each top-level member of an object whose key is named
+// in repl gets repl's string (masked as Value would mask it) instead of the value sent,
+// every time the key occurs. A caller that has masked or re-encoded a field its own way
+// keeps the archive copy consistent with it. Keys not sent are not added.
+func JSONReplacing(raw []byte, repl ...Member) (json.RawMessage, error) {
+	w := walker{data: raw, dst: make([]byte, 0, len(raw)), repl: repl}
+	i := jsonscan.SkipSpace(raw, 0)
+	i, err := w.value(i, nil, 0)
+	if err != nil {
+		return nil, err
+	}
+	if i = jsonscan.SkipSpace(raw, i); i != len(raw) {
+		return nil, jsonscan.SyntaxErr("data after the value", i)
+	}
+	return w.dst, nil
+}
+
+type walker struct {
+	data, dst []byte
+	repl      []Member
+	verbatim  bool // copy strings unmasked (their member is replaced)
+}
+
+// value copies the value at data[i] (no leading space), masked as found under key (a raw
+// key token, nil at the top), and returns the index after it.
+func (w *walker) value(i int, key []byte, depth int) (int, error) {
+	data := w.data
+	if i >= len(data) {
+		return 0, jsonscan.SyntaxErr("unexpected end", i)
+	}
+	switch b := data[i]; {
+	case b == '"':
+		end, rewrite, err := jsonscan.String(data, i)
+		if err != nil {
+			return 0, err
+		}
+		w.str(data[i:end], key, rewrite)
+		return end, nil
+	case b == '{' || b == '[':
+		return w.container(i, key, depth)
+	}
+	// A number or a literal: copied as sent.
+	var end int
+	var err error
+	if b := data[i]; b == '-' || b >= '0' && b <= '9' {
+		end, err = jsonscan.Number(data, i)
+	} else {
+		end, err = jsonscan.Value(data, i, depth)
+	}
+	if err != nil {
+		return 0, err
+	}
+	if c := data[i]; key != nil && !w.verbatim && (c == '-' || c >= '0' && c <= '9') && cardKey(jsonscan.UnquoteString(key)) {
+		// A card number sent as a JSON number is still a card number: it leaves as the
+		// masked string, since a masked number is no number.
+		w.dst = appendString(w.dst, PAN(string(data[i:end])))
+		return end, nil
+	}
+	w.dst = append(w.dst, data[i:end]...)
+	return end, nil
+}
+
+func (w *walker) container(i int, key []byte, depth int) (int, error) {
+	data := w.data
+	if depth >= jsonscan.MaxDepth {
+		return 0, jsonscan.SyntaxErr("nested too deeply", i)
+	}
+	open := data[i]
+	closer := byte('}')
+	if open == '[' {
+		closer = ']'
+	}
+	w.dst = append(w.dst, open)
+	i = jsonscan.SkipSpace(data, i+1)
+	if i < len(data) && data[i] == closer {
+		w.dst = append(w.dst, closer)
+		return i + 1, nil
+	}
+	for {
+		var err error
+		memberKey := key // array elements are masked by their array's key, as Value does
+		if open == '{' {
+			if i >= len(data) || data[i] != '"' {
+				return 0, jsonscan.SyntaxErr("expected object key", i)
+			}
+			ks := i
+			var rewrite bool
+			if i, rewrite, err = jsonscan.String(data, i); err != nil {
+				return 0, err
+			}
+			memberKey = data[ks:i]
+			if rewrite {
+				w.dst = appendString(w.dst, jsonscan.UnquoteString(memberKey))
+			} else {
+				w.dst = append(w.dst, memberKey...)
+			}
+			i = jsonscan.SkipSpace(data, i)
+			if i >= len(data) || data[i] != ':' {
+				return 0, jsonscan.SyntaxErr("expected colon", i)
+			}
+			w.dst = append(w.dst, ':')
+			i = jsonscan.SkipSpace(data, i+1)
+		}
+		var repl *Member
+		if open == '{' && depth == 0 && len(w.repl) > 0 {
+			repl = w.replacement(memberKey)
+		}
+		start := len(w.dst)
+		// A replaced value is still validated, but not masked: it is dropped.
+		w.verbatim = repl != nil
+		i, err = w.value(i, memberKey, depth+1)
+		w.verbatim = false
+		if err != nil {
+			return 0, err
+		}
+		if repl != nil {
+			w.dst = appendString(w.dst[:start], mask(repl.Key, repl.Value))
+		}
+		i = jsonscan.SkipSpace(data, i)
+		if i >= len(data) {
+			return 0, jsonscan.SyntaxErr("unterminated object or array", i)
+		}
+		if data[i] == closer {
+			w.dst = append(w.dst, closer)
+			return i + 1, nil
+		}
+		if data[i] != ',' {
+			return 0, jsonscan.SyntaxErr("expected comma or closing bracket", i)
+		}
+		w.dst = append(w.dst, ',')
+		i = jsonscan.SkipSpace(data, i+1)
+	}
+}
+
+func (w *walker) replacement(rawKey []byte) *Member {
+	k := rawKey[1 : len(rawKey)-1]
+	for i := range w.repl {
+		if string(k) == w.repl[i].Key {
+			return &w.repl[i]
+		}
+	}
+	if strings.IndexByte(string(k), '\\') >= 0 {
+		s := jsonscan.UnquoteString(rawKey)
+		for i := range w.repl {
+			if s == w.repl[i].Key {
+				return &w.repl[i]
+			}
+		}
+	}
+	return nil
+}
+
+// str copies the valid string token tok found under key, masked.
+func (w *walker) str(tok, key []byte, rewrite bool) {
+	if !rewrite && (w.verbatim || !maybeSensitive(key, tok)) {
+		w.dst = append(w.dst, tok...)
+		return
+	}
+	s, k := jsonscan.UnquoteString(tok), ""
+	if key != nil {
+		k = jsonscan.UnquoteString(key)
+	}
+	if m := mask(k, s); rewrite || m != s {
+		w.dst = appendString(w.dst, m)
+		return
+	}
+	w.dst = append(w.dst, tok...)
+}
+
+// maybeSensitive is a cheap pre-filter before mask: an email needs an '@' (written as is
+// or as a \u escape), and every card-number key cardKey knows names a card, a PAN, an
+// account or a number. It errs towards asking mask.
+func maybeSensitive(key, tok []byte) bool {
+	if strings.IndexByte(string(tok), '@') >= 0 || strings.Contains(string(tok), `\u`) {
+		return true
+	}
+	if len(key) == 0 {
+		return false
+	}
+	var buf [64]byte
+	letters := buf[:0]
+	for _, c := range key {
+		switch {
+		case c >= 'a' && c <= 'z':
+			letters = append(letters, c)
+		case c >= 'A' && c <= 'Z':
+			letters = append(letters, c+'a'-'A')
+		case c >= 0x80 || c == '\\':
+			return true // not plain ASCII: let cardKey decide
+		}
+		if len(letters) == cap(letters) {
+			return true
+		}
+	}
+	for i, c := range letters {
+		var w string
+		switch c {
+		case 'c':
+			w = "card"
+		case 'p':
+			w = "pan"
+		case 'a':
+			w = "account"
+		case 'n':
+			w = "number"
+		default:
+			continue
+		}
+		if strings.HasPrefix(string(letters[i:]), w) {
+			return true
+		}
+	}
+	return false
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendString quotes s as JSON without HTML escaping; invalid UTF-8 (PAN masks bytes, so
+// it can split a character) becomes U+FFFD, as encoding/json writes it.
+func appendString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= utf8.RuneSelf:
+			r, n := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && n == 1 {
+				dst = append(dst, `\ufffd`...)
+			} else {
+				dst = append(dst, s[i:i+n]...)
+			}
+			i += n - 1
+		case c == '"' || c == '\\':
+			dst = append(dst, '\\', c)
+		case c == '\n':
+			dst = append(dst, '\\', 'n')
+		case c == '\r':
+			dst = append(dst, '\\', 'r')
+		case c == '\t':
+			dst = append(dst, '\\', 't')
+		case c < 0x20:
+			dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return append(dst, '"')
+}

@@ -1,0 +1,309 @@
+package redact
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"reflect"
+	"regexp"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/payhooks/payhooks/shared/support/jsonscan"
+)
+
+// at is split out so that no tool on the way rewrites the sample addresses.
+const at = "@"
+
+func TestEmail(t *testing.T) {
+	for in, want := range map[string]string{
+		"john.doe" + at + "example.com": "j***@example.com",
+		"a@b.co":                        "a***@b.co",
+		"nobody":                        "***",
+		"@x.com":                        "***",
+		"j***@example.com":              "j***@example.com",
+	} {
+		if got := Email(in); got != want {
+			t.Errorf("Email(%q)=%q want %q", in, got, want)
+		}
+	}
+}
+
+func TestPAN(t *testing.T) {
+	for in, want := range map[string]string{
+		"5554748800912345":    "555474******2345",
+		"4111 1111 1111 1111": "411111******1111",
+		"4****1111":           "4****1111",
+		"1234":                "****",
+	} {
+		if got := PAN(in); got != want {
+			t.Errorf("PAN(%q)=%q want %q", in, got, want)
+		}
+	}
+}
+
+func TestJSON(t *testing.T) {
+	raw := `{"email":"john.doe` + at + `example.com","cardNumber":"5554748800912345","n":0.0421399418187522,"nested":{"Email":"jane` + at + `example.org","list":["bob` + at + `x.io"]},"cardId":"1232330814012345678"}`
+	out, err := JSON([]byte(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(out)
+	for _, bad := range []string{"john@", "5554748800912345", "jane@", "bob@"} {
+		if strings.Contains(s, bad) {
+			t.Errorf("%q left in %s", bad, s)
+		}
+	}
+	for _, good := range []string{"0.0421399418187522", "1232330814012345678", "555474******2345"} {
+		if !strings.Contains(s, good) {
+			t.Errorf("%q missing from %s", good, s)
+		}
+	}
+}
+
+// treeJSON is the previous implementation of JSON (decode into a generic tree, Value,
+// re-encode), kept as the reference the streaming one must agree with.
+func treeJSON(raw []byte) (json.RawMessage, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	v = Value("", v)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return json.RawMessage(bytes.TrimRight(buf.Bytes(), "\n")), nil
+}
+
+// emailRe is the regular expression IsEmail spells out.
+var emailRe = regexp.MustCompile(`^[^@\s"]+@[^@\s"]+\.[^@\s"]+$`)
+
+func decodeNumbers(t testing.TB, b []byte) any {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		t.Fatalf("%v: %q", err, b)
+	}
+	return v
+}
+
+// checkSameAsTree: JSON accepts exactly what json.Valid accepts and says what treeJSON
+// says, up to key order and string escaping.
+func checkSameAsTree(t testing.TB, in []byte) {
+	t.Helper()
+	got, err := JSON(in)
+	if !json.Valid(in) {
+		if err == nil {
+			t.Fatalf("JSON(%q) accepted invalid input: %s", in, got)
+		}
+		if !errors.Is(err, ErrSyntax) {
+			t.Fatalf("JSON(%q) error %v does not wrap ErrSyntax", in, err)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatalf("JSON(%q): %v", in, err)
+	}
+	if !utf8.Valid(got) || !json.Valid(got) {
+		t.Fatalf("JSON(%q) = %q: not valid UTF-8 JSON", in, got)
+	}
+	want, err := treeJSON(in)
+	if err != nil {
+		t.Fatalf("treeJSON(%q): %v", in, err)
+	}
+	if g, w := decodeNumbers(t, got), decodeNumbers(t, want); !reflect.DeepEqual(g, w) {
+		t.Fatalf("JSON(%q)\n got %s\nwant %s", in, got, want)
+	}
+}
+
+func TestJSONTable(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"keeps order and number text", `{"z":1.50e+3,"a":-0,"m":[true,false,null]}`, `{"z":1.50e+3,"a":-0,"m":[true,false,null]}`},
+		{"compacts", " {\n \"a\" : [ 1 , { } , [ ] ] } \n", `{"a":[1,{},[]]}`},
+		{"email anywhere", `{"x":["john.doe` + at + `example.com"],"y":{"z":"a` + at + `b.co"}}`, `{"x":["j***@example.com"],"y":{"z":"a***@b.co"}}`},
+		{"email at the top", `"john.doe` + at + `example.com"`, `"j***@example.com"`},
+		{"not an email", `{"e":"not an @ address","f":"x@y"}`, `{"e":"not an @ address","f":"x@y"}`},
+		{"escaped email", `{"e":"john.doe\u0040example.com"}`, `{"e":"j***@example.com"}`},
+		{"card keys", `{"card_number":"5554748800912345","Card-No":"4111 1111 1111 1111","PAN":"1234","cards":["5554748800912345"]}`, `{"card_number":"555474******2345","Card-No":"411111******1111","PAN":"****","cards":["5554748800912345"]}`},
+		{"card key on an array", `{"pan":["5554748800912345",{"x":"5554748800912345"}]}`, `{"pan":["555474******2345",{"x":"5554748800912345"}]}`},
+		{"numeric card number is masked to a string", `{"cardNo":12345678901234}`, `{"cardNo":"123456****1234"}`},
+		{"escaped card key", `{"c\u0061rdNumber":"5554748800912345"}`, `{"c\u0061rdNumber":"555474******2345"}`},
+		{"already masked", `{"cardNumber":"4****1111","email":"j***@example.com"}`, `{"cardNumber":"4****1111","email":"j***@example.com"}`},
+		{"repeated keys all masked", `{"email":"a` + at + `b.co","email":"c` + at + `d.co"}`, `{"email":"a***@b.co","email":"c***@d.co"}`},
+		{"escapes kept", `{"h":"<b>&amp;</b>\"\/","u":"\u00e9"}`, `{"h":"<b>&amp;</b>\"\/","u":"\u00e9"}`},
+		{"lone surrogate rewritten", `{"s":"a\ud800b"}`, `{"s":"a` + "\uFFFD" + `b"}`},
+		{"surrogate pair kept", `{"s":"\ud83d\ude00"}`, `{"s":"\ud83d\ude00"}`},
+		{"invalid UTF-8 rewritten", "{\"s\":\"a\xffb\"}", `{"s":"a` + "\uFFFD" + `b"}`},
+		{"control character in a masked string", `{"pan":"5554748800912345\n"}`, `{"pan":"555474*******345\n"}`}, // PAN keeps any non-separator
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := JSON([]byte(tt.in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(got) != tt.want {
+				t.Errorf("JSON(%s)\n got %s\nwant %s", tt.in, got, tt.want)
+			}
+			checkSameAsTree(t, []byte(tt.in))
+		})
+	}
+}
+
+func TestJSONRejects(t *testing.T) {
+	for _, in := range []string{
+		``, ` `, `{`, `{"a":}`, `{"a":1,}`, `[1,]`, `{"a" 1}`, `{a:1}`, `01`, `1.`, `-`, `1e`, `.5`,
+		`"\x"`, `"\u12"`, "\"a\x01\"", `"abc`, `tru`, `nul`, `{} {}`, `{}x`, `[`, `]`, `NaN`,
+	} {
+		if out, err := JSON([]byte(in)); err == nil || !errors.Is(err, ErrSyntax) {
+			t.Errorf("JSON(%q) = %s, %v; want ErrSyntax", in, out, err)
+		}
+	}
+}
+
+func TestJSONDepth(t *testing.T) {
+	ok := strings.Repeat("[", jsonscan.MaxDepth) + strings.Repeat("]", jsonscan.MaxDepth)
+	if _, err := JSON([]byte(ok)); err != nil || !json.Valid([]byte(ok)) {
+		t.Fatalf("depth %d: %v (json.Valid %v)", jsonscan.MaxDepth, err, json.Valid([]byte(ok)))
+	}
+	deep := "[" + ok + "]"
+	if _, err := JSON([]byte(deep)); err == nil || json.Valid([]byte(deep)) {
+		t.Fatalf("depth %d accepted", jsonscan.MaxDepth+1)
+	}
+}
+
+func TestJSONReplacing(t *testing.T) {
+	in := `{"email":"nobody","e\u006dail":"x","n":{"email":"keep"},"pan":5554748800912345,"data":"{\"a\":1}"}`
+	got, err := JSONReplacing([]byte(in),
+		Member{"email", Email("nobody")}, Member{"pan", PAN("5554748800912345")}, Member{"data", `{"b":2}`}, Member{"absent", "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"email":"***","e\u006dail":"***","n":{"email":"keep"},"pan":"555474******2345","data":"{\"b\":2}"}`
+	if string(got) != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	if _, err := JSONReplacing([]byte(`{"email":}`), Member{"email", "x"}); err == nil {
+		t.Error("invalid input accepted")
+	}
+}
+
+func TestJSONEquivalence(t *testing.T) {
+	for _, in := range jsonSeeds() {
+		checkSameAsTree(t, []byte(in))
+	}
+}
+
+func TestIsEmailMatchesRegexp(t *testing.T) {
+	for _, s := range []string{
+		"", "@", "a@b", "a@b.", "a@.b", "a@b.c", "a@@b.c", "a b@c.d", "a@b.c ", "\"a\"@b.c", "a@b..", "a@x.b.c",
+		"é@ü.ñ", "a\f@b.c", "a\v@b.c", "a@b\x00.c", "a@b\xff.c", "j***@example.com", "a@.", "a@..", "a@...",
+	} {
+		if got, want := IsEmail(s), emailRe.MatchString(s); got != want {
+			t.Errorf("IsEmail(%q)=%v, regexp %v", s, got, want)
+		}
+	}
+}
+
+func TestCardKeyUnicode(t *testing.T) {
+	// U+0130 lowers to "i" plus a combining dot: the letters still spell a card key.
+	if !cardKey("Pr\u0130maryAccountNumber") || cardKey("Priimary") || !cardKey("CARD_NUMBER") {
+		t.Error("cardKey")
+	}
+}
+
+func jsonSeeds() []string {
+	seeds := []string{
+		`{"email":"john.doe` + at + `example.com","cardNumber":"5554748800912345","n":0.0421399418187522,"nested":{"Email":"jane` + at + `example.org","list":["bob` + at + `x.io"]},"cardId":"1232330814012345678"}`,
+		`{"a":"x","card_number":"5554748800912345","cards":["4111 1111 1111 1111"],"PAN":"4111111111111111"}`,
+		`{"n":{"contact":"jane.roe` + at + `example.org","list":["john.doe` + at + `example.com",1,null]},"e":"not an @ address"}`,
+		`{"esc":"john.doe\u0040example.com","k\u0061rd":"x","Credit_card_number":"4****1111","cardNo":12345678901234}`,
+		`{"html":"<b>&amp;</b>","ls":"\u2028","num":1.50e+3,"deep":[[[{"x":"\"q\""}]]]}`,
+		`{"pan":"éééééééééééé","cardnumber":"\ud800\udc00\ud800\udc00\ud800\udc00x"}`,
+		`{"k\ud800":"a` + at + `b.co","a":"\udc00\ud800","b":"\ud800\ud800\udc00"}`,
+		"{\"x\xff\":\"y\xfe` + at + `b.co\",\"pan\":\"12345678901234\xff\"}",
+		`[]`, `{}`, `null`, `"x"`, `-1.5E-7`, ` [ 1 , 2 ] `,
+	}
+	return seeds
+}
+
+// FuzzJSON: never panics; accepts exactly what json.Valid accepts; the output is valid
+// UTF-8 JSON that says what the tree-based implementation says; no string in it is an
+// email address that masking would still change.
+func FuzzJSON(f *testing.F) {
+	for _, s := range jsonSeeds() {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		checkSameAsTree(t, in)
+		out, err := JSON(in)
+		if err != nil {
+			return
+		}
+		var walk func(v any)
+		walk = func(v any) {
+			switch x := v.(type) {
+			case string:
+				if IsEmail(x) && Email(x) != x {
+					t.Fatalf("unmasked email %q in %s", x, out)
+				}
+			case map[string]any:
+				for _, vv := range x {
+					walk(vv)
+				}
+			case []any:
+				for _, vv := range x {
+					walk(vv)
+				}
+			}
+		}
+		walk(decodeNumbers(t, out))
+	})
+}
+
+// A card number sent as a JSON number is masked too, and leaves as a string.
+func TestCardNumberAsNumber(t *testing.T) {
+	out, err := JSON([]byte(`{"cardNumber":4111111111111111,"x":{"pan":5500000000000004,"amount":12.5},"cardId":1234567890123456}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(out)
+	for _, bad := range []string{"4111111111111111", "5500000000000004"} {
+		if strings.Contains(s, bad) {
+			t.Fatalf("%s left in %s", bad, s)
+		}
+	}
+	if !strings.Contains(s, `"cardNumber":"411111******1111"`) || !strings.Contains(s, `"amount":12.5`) || !strings.Contains(s, `"cardId":1234567890123456`) {
+		t.Fatalf("got %s", s)
+	}
+	if v := Value("cardNumber", json.Number("4111111111111111")); v != "411111******1111" {
+		t.Fatalf("Value = %v", v)
+	}
+}
+
+func TestSnippet(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"abcdef", 3, "abc…"},
+		{"ééé", 3, "é…"}, // never splits the second é
+		{"", 0, ""},
+	} {
+		if got := Snippet(tt.in, tt.n); got != tt.want {
+			t.Errorf("Snippet(%q,%d)=%q want %q", tt.in, tt.n, got, tt.want)
+		}
+	}
+}
