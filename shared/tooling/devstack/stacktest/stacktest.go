@@ -4,6 +4,7 @@ package stacktest
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"strings"
@@ -37,8 +38,12 @@ var stack *devstack.Stack
 
 // Main runs a package's tests against a local stack: the one named by the environment, or
 // one it starts and stops itself. Use it as `func TestMain(m *testing.M) { os.Exit(stacktest.Main(m)) }`.
+//
+// Under -short it starts nothing and New skips, so `go test -short ./...` runs every unit
+// test with no Java and no moto.
 func Main(m *testing.M) int {
-	if listingOnly() {
+	flag.Parse()
+	if listingOnly() || testing.Short() {
 		return m.Run()
 	}
 	endpoints.dynamo, endpoints.moto = os.Getenv(EnvDynamoDB), os.Getenv(EnvMoto)
@@ -71,6 +76,9 @@ var seq atomic.Int64
 // New creates a fresh table and queue for t.
 func New(t testing.TB) *Env {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("stacktest: integration test; needs DynamoDB Local and moto (run without -short)")
+	}
 	if endpoints.dynamo == "" {
 		t.Fatal("stacktest: no stack; call stacktest.Main from TestMain")
 	}
