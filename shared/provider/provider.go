@@ -77,11 +77,11 @@ func (k Kind) Status() int {
 	}
 }
 
-// Rejection is a typed refusal of bad input. Reason is a stable snake_case token that is
-// returned to the caller and logged; Err carries detail for logs and must hold no secret.
+// Rejection is a typed refusal of bad input. Reason is returned to the caller and logged;
+// Err carries detail for logs (field names, never values) and must hold no secret.
 type Rejection struct {
 	Kind   Kind
-	Reason string
+	Reason Reason
 	Err    error
 }
 
@@ -89,23 +89,23 @@ func (r *Rejection) Error() string {
 	if r.Err != nil {
 		return fmt.Sprintf("%s: %v", r.Reason, r.Err)
 	}
-	return r.Reason
+	return string(r.Reason)
 }
 
 func (r *Rejection) Unwrap() error { return r.Err }
 
 // BadRequest rejects a malformed payload (400).
-func BadRequest(reason string, err error) error {
+func BadRequest(reason Reason, err error) error {
 	return &Rejection{Kind: KindBadRequest, Reason: reason, Err: err}
 }
 
 // Unauthorized rejects an unauthenticated request (401).
-func Unauthorized(reason string, err error) error {
+func Unauthorized(reason Reason, err error) error {
 	return &Rejection{Kind: KindUnauthorized, Reason: reason, Err: err}
 }
 
 // Forbidden rejects a request from where it may not come (403).
-func Forbidden(reason string, err error) error {
+func Forbidden(reason Reason, err error) error {
 	return &Rejection{Kind: KindForbidden, Reason: reason, Err: err}
 }
 
@@ -115,18 +115,6 @@ func AsRejection(err error) (*Rejection, bool) {
 	ok := errors.As(err, &r)
 	return r, ok
 }
-
-// Common reasons, shared so that logs and metrics use one vocabulary.
-const (
-	ReasonMissingSignature  = "missing_signature"
-	ReasonSignatureMismatch = "signature_mismatch"
-	ReasonBadJSON           = "bad_json"
-	ReasonMissingField      = "missing_field"
-	ReasonBadField          = "bad_field"
-	ReasonMissingToken      = "missing_token"
-	ReasonTokenMismatch     = "token_mismatch"
-	ReasonSourceIP          = "source_ip_not_allowed"
-)
 
 // Sample is a realistic, correctly authenticated delivery made with a given secret document
 // (locally, the fake development secrets). `payhooks send` posts samples to the local

@@ -37,10 +37,6 @@ const (
 	OriginReplay         Origin = "replay"
 )
 
-// TypeUnsupported marks a well-formed, authentic event payhooks has no mapping for: it is
-// stored for inspection but never published.
-const TypeUnsupported = "event.unsupported"
-
 // Failure explains an unsuccessful outcome in the provider's own words.
 type Failure struct {
 	Code    string `json:"code,omitempty"`
@@ -53,7 +49,7 @@ type Event struct {
 	SchemaVersion   int             `json:"schemaVersion"`
 	ID              string          `json:"id"`
 	Provider        string          `json:"provider"`
-	Type            string          `json:"type"`
+	Type            Type            `json:"type"`
 	Status          Status          `json:"status"`
 	Terminal        bool            `json:"terminal"`
 	ProviderEventID string          `json:"providerEventId,omitempty"`

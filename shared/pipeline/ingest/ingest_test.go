@@ -20,7 +20,7 @@ func TestMain(m *testing.M) { os.Exit(stacktest.Main(m)) }
 
 func sample(id string, st event.Status) *event.Event {
 	amt, _ := money.New("3.74", "USD")
-	ev := &event.Event{ID: id, Provider: "instaxchange", Type: "payment." + string(st), Status: st, ObjectRef: "tx-1", Amount: &amt}
+	ev := &event.Event{ID: id, Provider: "instaxchange", Type: event.Type("payment." + string(st)), Status: st, ObjectRef: "tx-1", Amount: &amt}
 	if st == event.Pending {
 		ev.Type = "payment.pending"
 	}

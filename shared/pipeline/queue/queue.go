@@ -45,7 +45,7 @@ func (p *Publisher) send(ctx context.Context, ev *event.Event, body []byte, dedu
 		MessageDeduplicationId: aws.String(dedupID),
 		MessageAttributes: map[string]types.MessageAttributeValue{
 			"provider": {DataType: aws.String("String"), StringValue: aws.String(ev.Provider)},
-			"type":     {DataType: aws.String("String"), StringValue: aws.String(ev.Type)},
+			"type":     {DataType: aws.String("String"), StringValue: aws.String(string(ev.Type))},
 		},
 	})
 	if err != nil {

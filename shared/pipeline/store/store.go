@@ -94,7 +94,7 @@ func (st *Store) PutEvent(ctx context.Context, ev *event.Event, payload []byte) 
 	item["itemType"] = s("event")
 	item["eventId"] = s(ev.ID)
 	item["provider"] = s(ev.Provider)
-	item["type"] = s(ev.Type)
+	item["type"] = s(string(ev.Type))
 	item["status"] = s(string(ev.Status))
 	item["objectRef"] = s(ev.ObjectRef)
 	item["origin"] = s(string(ev.Origin))
@@ -221,7 +221,7 @@ func (st *Store) AdvanceState(ctx context.Context, ev *event.Event) (bool, error
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":it": s("state"), ":pv": s(ev.Provider), ":or": s(ev.ObjectRef), ":st": s(string(ev.Status)),
 			":rk": n(rank(ev.Status)), ":tm": &types.AttributeValueMemberBOOL{Value: ev.Status.Terminal()},
-			":id": s(ev.ID), ":ty": s(ev.Type), ":oc": s(FormatTime(ev.OccurredAt)), ":up": s(FormatTime(ev.ReceivedAt)),
+			":id": s(ev.ID), ":ty": s(string(ev.Type)), ":oc": s(FormatTime(ev.OccurredAt)), ":up": s(FormatTime(ev.ReceivedAt)),
 		},
 	})
 	if err != nil {

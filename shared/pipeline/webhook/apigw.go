@@ -3,7 +3,6 @@ package webhook
 import (
 	"context"
 	"encoding/base64"
-	"net/http"
 	"strings"
 	"time"
 
@@ -36,13 +35,13 @@ func (h *Handler) Lambda(ctx context.Context, e events.APIGatewayV2HTTPRequest) 
 // exact body bytes.
 func FromAPIGateway(e *events.APIGatewayV2HTTPRequest) (*provider.Request, *provider.Rejection) {
 	if len(e.Body) > maxEncoded || (!e.IsBase64Encoded && len(e.Body) > MaxBody) {
-		return nil, &provider.Rejection{Kind: provider.KindTooLarge, Reason: "too_large"}
+		return nil, &provider.Rejection{Kind: provider.KindTooLarge, Reason: provider.ReasonTooLarge}
 	}
 	body := []byte(e.Body)
 	if e.IsBase64Encoded {
 		decoded, err := base64.StdEncoding.DecodeString(e.Body)
 		if err != nil {
-			return nil, &provider.Rejection{Kind: provider.KindBadRequest, Reason: "bad_base64", Err: err}
+			return nil, &provider.Rejection{Kind: provider.KindBadRequest, Reason: provider.ReasonBadBase64, Err: err}
 		}
 		body = decoded
 	}
@@ -78,6 +77,3 @@ func ToAPIGateway(r Response) events.APIGatewayV2HTTPResponse {
 		Body:       string(r.Body),
 	}
 }
-
-// NotFound is the answer for a route payhooks does not serve.
-func NotFound() Response { return Reject(http.StatusNotFound, "unknown_route") }

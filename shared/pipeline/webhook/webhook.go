@@ -59,9 +59,9 @@ func jsonBody(kv ...string) []byte {
 	return b
 }
 
-// Reject builds a 4xx answer naming the reason.
-func Reject(status int, reason string) Response {
-	return Response{Status: status, Body: jsonBody("error", reason)}
+// Reject builds an error answer naming the reason.
+func Reject(status int, reason provider.Reason) Response {
+	return Response{Status: status, Body: jsonBody("error", string(reason))}
 }
 
 // Handle processes one request. It never panics outward and never answers 5xx for bad
@@ -77,9 +77,9 @@ func (h *Handler) Handle(ctx context.Context, req *provider.Request) (resp Respo
 	defer func() {
 		if p := recover(); p != nil {
 			// A panic is our bug, not the provider's: ask for a retry and keep the process.
-			log.Error("webhook panicked", "outcome", "error", "reason", "panic", "panic", fmt.Sprint(p))
-			h.count("internal_error", name, "panic")
-			resp = Response{Status: http.StatusInternalServerError, Body: jsonBody("error", "internal")}
+			log.Error("webhook panicked", "outcome", "error", "reason", provider.ReasonPanic, "panic", fmt.Sprint(p))
+			h.count("internal_error", name, provider.ReasonPanic)
+			resp = Reject(http.StatusInternalServerError, provider.ReasonInternal)
 		}
 		end(nil)
 	}()
@@ -88,16 +88,16 @@ func (h *Handler) Handle(ctx context.Context, req *provider.Request) (resp Respo
 	}
 	h.count("received", name, "")
 	if len(req.Body) > MaxBody {
-		log.Warn("webhook rejected", "outcome", "rejected", "reason", "too_large", "bytes", len(req.Body))
-		h.count("rejected", name, "too_large")
-		return Reject(http.StatusRequestEntityTooLarge, "too_large")
+		log.Warn("webhook rejected", "outcome", "rejected", "reason", provider.ReasonTooLarge, "bytes", len(req.Body))
+		h.count("rejected", name, provider.ReasonTooLarge)
+		return Reject(http.StatusRequestEntityTooLarge, provider.ReasonTooLarge)
 	}
 
 	payload, err := h.Provider.Verify(ctx, req)
 	if err == nil && !utf8.Valid(payload) {
 		// JSON between systems is UTF-8 (RFC 8259). Decoders would quietly turn bad bytes
 		// into U+FFFD, and an id so mangled no longer deduplicates: refuse, loudly.
-		err = provider.BadRequest("bad_encoding", errors.New("payload is not valid UTF-8"))
+		err = provider.BadRequest(provider.ReasonBadEncoding, errors.New("payload is not valid UTF-8"))
 	}
 	if err == nil {
 		h.count("verified", name, "")
@@ -113,14 +113,14 @@ func (h *Handler) Handle(ctx context.Context, req *provider.Request) (resp Respo
 		h.count("rejected", name, rej.Reason)
 		return Reject(rej.Kind.Status(), rej.Reason)
 	}
-	reason := "dependency_failed"
+	reason := provider.ReasonDependencyFailed
 	if errors.Is(err, secrets.ErrUnavailable) {
-		reason = "secret_unavailable"
+		reason = provider.ReasonSecretUnavailable
 	}
 	log.Error("webhook not verified: dependency failed", "outcome", "unavailable", "reason", reason,
 		"error", err.Error(), "duration_ms", ms(start))
 	h.count("unavailable", name, reason)
-	return Reject(http.StatusServiceUnavailable, "unavailable")
+	return Reject(http.StatusServiceUnavailable, provider.ReasonUnavailable)
 }
 
 func (h *Handler) ingest(ctx context.Context, log *slog.Logger, ev *event.Event, receivedAt time.Time, start time.Time) Response {
@@ -129,14 +129,14 @@ func (h *Handler) ingest(ctx context.Context, log *slog.Logger, ev *event.Event,
 	trace.Annotate(ctx, "event_id", ev.ID)
 	outcome, err := h.Ingester.Ingest(ctx, ev)
 	if err != nil {
-		reason := "store_failed"
+		reason := provider.ReasonStoreFailed
 		if errors.Is(err, ingest.ErrPublish) {
-			reason = "publish_failed"
+			reason = provider.ReasonPublishFailed
 		}
 		log.Error("webhook not stored or not published", "outcome", "unavailable", "reason", reason,
 			"error", err.Error(), "duration_ms", ms(start))
-		h.count(reason, ev.Provider, "")
-		return Reject(http.StatusServiceUnavailable, "unavailable")
+		h.count(string(reason), ev.Provider, "")
+		return Reject(http.StatusServiceUnavailable, provider.ReasonUnavailable)
 	}
 	log.Info("webhook accepted", "outcome", string(outcome), "duration_ms", ms(start))
 	switch outcome {
@@ -152,13 +152,13 @@ func (h *Handler) ingest(ctx context.Context, log *slog.Logger, ev *event.Event,
 	}
 }
 
-func (h *Handler) count(metric, provider, reason string) {
+func (h *Handler) count(metric, providerName string, reason provider.Reason) {
 	if h.Metrics == nil {
 		return
 	}
-	dims := map[string]string{"provider": provider}
+	dims := map[string]string{"provider": providerName}
 	if reason != "" {
-		dims["reason"] = reason
+		dims["reason"] = string(reason)
 	}
 	h.Metrics.Count(metric, dims)
 }

@@ -72,7 +72,7 @@ func TestLambdaAdapter(t *testing.T) {
 		b64     bool
 		ingErr  error
 		status  int
-		reason  string
+		reason  provider.Reason
 		outcome string
 	}{
 		{"accepted", "ok1", false, nil, 200, "", "accepted"},
@@ -105,7 +105,7 @@ func TestLambdaAdapter(t *testing.T) {
 			if err := json.Unmarshal([]byte(resp.Body), &body); err != nil {
 				t.Fatalf("body is not JSON: %q", resp.Body)
 			}
-			if body["error"] != tt.reason || (tt.outcome != "" && body["status"] != tt.outcome) {
+			if body["error"] != string(tt.reason) || (tt.outcome != "" && body["status"] != tt.outcome) {
 				t.Fatalf("body %v", body)
 			}
 			if resp.Headers["content-type"] != "application/json" {

@@ -140,7 +140,7 @@ func (f *fixture) published(t *testing.T) map[string][]event.Event {
 		if err := json.Unmarshal([]byte(*m.Body), &ev); err != nil {
 			t.Fatal(err)
 		}
-		out[ev.Type] = append(out[ev.Type], ev)
+		out[string(ev.Type)] = append(out[string(ev.Type)], ev)
 	}
 	return out
 }

@@ -199,7 +199,7 @@ func (p *Poller) poll(ctx context.Context, stopAt time.Time, res Result) (Result
 				reason := "invalid"
 				var rej *provider.Rejection
 				if errors.As(err, &rej) {
-					reason = rej.Reason
+					reason = string(rej.Reason)
 				}
 				if res.Invalid == nil {
 					res.Invalid = map[string]int{}

@@ -342,20 +342,20 @@ func NormalizeTransaction(raw json.RawMessage) (event.Event, error) {
 // webhook, and only lists transactions, once they are completed (see doc.go).
 var statusSeparators = strings.NewReplacer("-", "_", " ", "_")
 
-func outcome(status string) (string, event.Status) {
+func outcome(status string) (event.Type, event.Status) {
 	s := strings.ToUpper(strings.TrimSpace(status))
 	s = statusSeparators.Replace(s)
 	switch s {
 	case "", "COMPLETED", "COMPLETE", "SUCCESS", "SUCCEEDED", "SUCCESSFUL", "PAID", "CONFIRMED", "SETTLED":
-		return "payment.succeeded", event.Succeeded
+		return event.TypePaymentSucceeded, event.Succeeded
 	case "FAILED", "FAILURE", "FAIL", "ERROR", "REJECTED", "DECLINED":
-		return "payment.failed", event.Failed
+		return event.TypePaymentFailed, event.Failed
 	case "CANCELLED", "CANCELED", "VOIDED":
-		return "payment.cancelled", event.Cancelled
+		return event.TypePaymentCancelled, event.Cancelled
 	case "EXPIRED":
-		return "payment.expired", event.Expired
+		return event.TypePaymentExpired, event.Expired
 	case "PENDING", "PROCESSING", "CREATED", "INITIATED", "IN_PROGRESS", "WAITING":
-		return "payment.pending", event.Pending
+		return event.TypePaymentPending, event.Pending
 	}
 	return event.TypeUnsupported, event.Pending
 }

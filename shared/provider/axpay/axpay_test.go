@@ -71,7 +71,7 @@ func verifyNormalize(p provider.Provider, req *provider.Request) (event.Event, e
 	return p.Normalize(context.Background(), payload)
 }
 
-func wantRejection(t *testing.T, err error, kind provider.Kind, reason string) {
+func wantRejection(t *testing.T, err error, kind provider.Kind, reason provider.Reason) {
 	t.Helper()
 	r, ok := provider.AsRejection(err)
 	if !ok {
@@ -87,7 +87,7 @@ func TestVerifyAuthentication(t *testing.T) {
 	tests := []struct {
 		name    string
 		headers map[string]string
-		reason  string // empty: accepted
+		reason  provider.Reason // empty: accepted
 	}{
 		{"api-key active", map[string]string{"api-key": activeKey}, ""},
 		{"api-key previous", map[string]string{"api-key": previousKey}, ""},
@@ -143,7 +143,7 @@ func TestVerifySecretProblems(t *testing.T) {
 func TestNormalize(t *testing.T) {
 	tests := []struct {
 		file        string
-		typ         string
+		typ         event.Type
 		status      event.Status
 		objectRef   string
 		merchantRef string
@@ -264,7 +264,7 @@ func TestNormalizeRejects(t *testing.T) {
 	tests := []struct {
 		name   string
 		body   []byte
-		reason string
+		reason provider.Reason
 	}{
 		{"not json", []byte(`{"id":`), provider.ReasonBadJSON},
 		{"array", []byte(`[{"id":"tx-1"}]`), provider.ReasonBadJSON},

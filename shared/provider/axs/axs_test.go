@@ -70,7 +70,7 @@ func req(body []byte) *provider.Request {
 	return &provider.Request{Route: "POST /webhooks/axs", Body: body, ReceivedAt: time.Now()}
 }
 
-func wantRejection(t *testing.T, err error, kind provider.Kind, reason string) {
+func wantRejection(t *testing.T, err error, kind provider.Kind, reason provider.Reason) {
 	t.Helper()
 	r, ok := provider.AsRejection(err)
 	if !ok {
@@ -132,7 +132,7 @@ func TestSamplesNormalize(t *testing.T) {
 			if ev.ID != "axs:"+pl.TransactionRef+":"+s.Name || ev.ObjectRef != pl.TransactionRef {
 				t.Errorf("id %q objectRef %q", ev.ID, ev.ObjectRef)
 			}
-			if ev.Provider != "axs" || ev.Type != w.typ || ev.Status != w.status || ev.MerchantRef != w.merchantRef {
+			if ev.Provider != "axs" || string(ev.Type) != w.typ || ev.Status != w.status || ev.MerchantRef != w.merchantRef {
 				t.Errorf("got %s %s %s %s", ev.Provider, ev.Type, ev.Status, ev.MerchantRef)
 			}
 			if ev.Amount == nil || ev.Amount.Value != w.value || ev.Amount.Currency != "SGD" ||
@@ -194,13 +194,13 @@ func TestSamplePayloadsMatchFixtures(t *testing.T) {
 func TestNormalizeFixtures(t *testing.T) {
 	tests := []struct {
 		file     string
-		typ      string
+		typ      event.Type
 		status   event.Status
 		value    string
 		currency string
 		minor    int64
 		occurred string
-		reason   string
+		reason   provider.Reason
 	}{
 		{file: "unknown_status.json", typ: event.TypeUnsupported, status: event.Pending, value: "10.23", currency: "SGD", minor: 1023, occurred: "2026-01-16T01:30:00.000001Z"},
 		{file: "number_amount_no_currency.json", typ: "payment.succeeded", status: event.Succeeded, value: "9999999.00", currency: "SGD", minor: 999999900, occurred: "2026-01-16T01:22:46.5Z"},
@@ -236,8 +236,9 @@ func TestNormalizeFixtures(t *testing.T) {
 func TestNormalizeEdgeCases(t *testing.T) {
 	p, _ := newTest(t)
 	tests := []struct {
-		name, body, reason string
-		check              func(t *testing.T, ev event.Event)
+		name, body string
+		reason     provider.Reason
+		check      func(t *testing.T, ev event.Event)
 	}{
 		{"not json", `{"status":`, provider.ReasonBadJSON, nil},
 		{"bad amount", `{"transactionRef":"1","status":"SUCCESS","amount":"10,23"}`, provider.ReasonBadField, nil},
@@ -326,7 +327,7 @@ func TestVerifyRejections(t *testing.T) {
 		name    string
 		body    []byte
 		kind    provider.Kind
-		reason  string
+		reason  provider.Reason
 		derives int // key derivations expected; -1 = don't care
 	}{
 		{"wrong secret", wrap(mustEncrypt(t, plaintext, testClientID, "some-other-secret-NOT-REAL")), provider.KindUnauthorized, ReasonDecryptFailed, 2},

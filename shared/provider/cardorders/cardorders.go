@@ -1,17 +1,15 @@
-// Package cardorders ingests the card-order webhooks (card issue and card recharge paid in
-// crypto) of the card provider whose documentation is shared/providers/cardorders.txt.
+// Package cardorders ingests Alchemy Pay's card-order webhooks ("Webhook for Orders": card
+// issue and card recharge paid in crypto; see docs/providers.md#cardorders).
 //
 // The provider signs nothing, so deliveries are authenticated by a secret token in the URL
 // path plus an optional source-IP allowlist (package urltoken). Payloads carry the full
-// card number and the cardholder's email: both are masked before anything leaves
-// Normalize, in the event's details and in its raw copy alike.
+// card number, the cardholder's email and, for physical cards, a postal address
+// (shippingInfo): the card number and email are masked and the address is removed before
+// anything leaves Normalize, in the event's details and in its raw copy alike.
 package cardorders
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -21,8 +19,8 @@ import (
 	"github.com/payhooks/payhooks/shared/pipeline/event"
 	"github.com/payhooks/payhooks/shared/platform/secrets"
 	"github.com/payhooks/payhooks/shared/provider"
+	"github.com/payhooks/payhooks/shared/provider/kit"
 	"github.com/payhooks/payhooks/shared/provider/urltoken"
-	"github.com/payhooks/payhooks/shared/support/money"
 	"github.com/payhooks/payhooks/shared/support/redact"
 )
 
@@ -91,12 +89,28 @@ func location(name string) (*time.Location, error) {
 	return l, nil
 }
 
-// orderTypes maps orderType to the event's object; statuses maps status to its outcome.
-var (
-	orderTypes = map[string]string{"1": "card_issue", "2": "card_recharge"}
-	statuses   = map[string]event.Status{"SUCCESS": event.Succeeded, "FAIL": event.Failed, "CANCEL": event.Cancelled}
-	cardTypes  = map[string]string{"1": "virtual", "2": "physical"}
-)
+// statuses map each order type (orderType: 1 creates a card, 2 recharges one) and status
+// to its outcome. SUCCESS, FAIL and CANCEL are the current doc's; INIT (created, not paid
+// yet) and REFUNDING (the payment is being returned) are listed by an older version of it.
+var statuses = map[string]kit.Statuses{
+	"1": {
+		"INIT":      {Type: event.TypeCardIssuePending, Status: event.Pending},
+		"SUCCESS":   {Type: event.TypeCardIssueSucceeded, Status: event.Succeeded},
+		"FAIL":      {Type: event.TypeCardIssueFailed, Status: event.Failed},
+		"CANCEL":    {Type: event.TypeCardIssueCancelled, Status: event.Cancelled},
+		"REFUNDING": {Type: event.TypeCardIssueRefundPending, Status: event.Pending},
+	},
+	"2": {
+		"INIT":      {Type: event.TypeCardRechargePending, Status: event.Pending},
+		"SUCCESS":   {Type: event.TypeCardRechargeSucceeded, Status: event.Succeeded},
+		"FAIL":      {Type: event.TypeCardRechargeFailed, Status: event.Failed},
+		"CANCEL":    {Type: event.TypeCardRechargeCancelled, Status: event.Cancelled},
+		"REFUNDING": {Type: event.TypeCardRechargeRefundPending, Status: event.Pending},
+	},
+}
+
+// cardTypes names cardType's codes in details.
+var cardTypes = map[string]string{"1": "virtual", "2": "physical"}
 
 // detailFields are copied into details as sent, when not empty.
 var detailFields = []string{
@@ -105,158 +119,97 @@ var detailFields = []string{
 	"cryptoAddress", "cardId", "voucherCode",
 }
 
-// maxRefLen bounds what goes into the event id (the schema allows 1024 characters).
-const maxRefLen = 256
-
 // orderTimeLayout is the doc's "2024-08-09 15:11:09"; fractional seconds are accepted too.
 const orderTimeLayout = "2006-01-02 15:04:05"
 
-func normalize(payload []byte, loc *time.Location) (event.Event, error) {
-	m, err := decodeObject(payload)
-	if err != nil {
-		return event.Event{}, provider.BadRequest(provider.ReasonBadJSON, err)
-	}
-	f := fields{m: m}
-	orderNo := strings.TrimSpace(f.get("orderNo"))
-	rawStatus := strings.ToUpper(strings.TrimSpace(f.get("status")))
-	if f.err != nil {
-		return event.Event{}, f.err
-	}
-	switch {
-	case orderNo == "":
-		return event.Event{}, provider.BadRequest(provider.ReasonMissingField, errors.New("orderNo is missing"))
-	case rawStatus == "":
-		return event.Event{}, provider.BadRequest(provider.ReasonMissingField, errors.New("status is missing"))
-	case len(orderNo) > maxRefLen || len(rawStatus) > maxRefLen:
-		// Both go into the event id, which the store and the schema cap.
-		return event.Event{}, provider.BadRequest(provider.ReasonBadField, errors.New("orderNo or status is implausibly long"))
-	}
+// shippingRemoved stands in raw for shippingInfo, a postal address: payhooks has no use for
+// it and an event store is no place for personal data nobody reads.
+const shippingRemoved = "REDACTED"
 
+// Every field is read as Text: the doc sends all of them as strings, and refusing an order
+// over a quoting change (a number, or null for empty) would only make the provider retry
+// the same body for 24 hours. Objects, arrays and booleans where text is due are refused.
+func normalize(payload []byte, loc *time.Location) (event.Event, error) {
+	o, err := kit.Parse(payload)
+	if err != nil {
+		return event.Event{}, err
+	}
+	orderNo := o.Ref("orderNo", kit.Required)
+	status, out, _ := statuses[strings.TrimSpace(o.Text("orderType", kit.Optional))].Lookup(o.Ref("status", kit.Required))
 	ev := event.Event{
 		// The provider re-sends one status for 24 hours and a status never repeats for an
-		// order, so order number and status identify the event.
-		ID:        Name + ":" + orderNo + ":" + rawStatus,
+		// order, so order number and (canonically spelled) status identify the event.
+		ID:        Name + ":" + orderNo + ":" + status,
 		Provider:  Name,
 		ObjectRef: orderNo,
-		Type:      event.TypeUnsupported,
-		Status:    event.Pending,
+		Type:      out.Type,
+		Status:    out.Status,
+		Amount:    o.Money("orderAmount", OrderCurrency, kit.Optional),
 	}
-	object, okType := orderTypes[strings.TrimSpace(f.get("orderType"))]
-	status, okStatus := statuses[rawStatus]
-	if okType && okStatus {
-		ev.Status = status
-		ev.Type = object + "." + string(status)
-	}
-	if reason := f.get("failReason"); reason != "" && (ev.Status == event.Failed || ev.Status == event.Cancelled) {
+	if reason := o.Text("failReason", kit.Optional); reason != "" && (ev.Status == event.Failed || ev.Status == event.Cancelled) {
 		ev.Failure = &event.Failure{Message: reason}
 	}
+	if cur := o.Text("cardCurrency", kit.Optional); cur != "" {
+		ev.Settlement = o.Money("cardAmount", cur, kit.Optional)
+	}
+	ev.OccurredAt = orderTime(o, loc)
+	details, replace := readDetails(o)
+	if err := o.Err(); err != nil {
+		return event.Event{}, err
+	}
+	if len(details) > 0 {
+		ev.Details = details
+	}
+	if ev.Raw, err = redact.JSONReplacing(payload, replace...); err != nil {
+		return event.Event{}, provider.BadRequest(provider.ReasonBadJSON, err)
+	}
+	return ev, nil
+}
 
-	if v := f.get("orderAmount"); v != "" {
-		a, err := money.New(v, OrderCurrency)
-		if err != nil {
-			return event.Event{}, provider.BadRequest(provider.ReasonBadField, fmt.Errorf("orderAmount: %w", err))
-		}
-		ev.Amount = &a
+func orderTime(o *kit.Object, loc *time.Location) time.Time {
+	v := strings.TrimSpace(o.Text("orderTime", kit.Optional))
+	if v == "" {
+		return time.Time{}
 	}
-	if v, cur := f.get("cardAmount"), f.get("cardCurrency"); v != "" && cur != "" {
-		a, err := money.New(v, cur)
-		if err != nil {
-			return event.Event{}, provider.BadRequest(provider.ReasonBadField, fmt.Errorf("cardAmount: %w", err))
+	t, err := time.ParseInLocation(orderTimeLayout, v, loc)
+	if err != nil {
+		// A zone written into the value, should the provider start sending one, wins.
+		if t, err = time.Parse(time.RFC3339Nano, v); err != nil {
+			o.Invalid("orderTime", `"`+orderTimeLayout+`"`)
 		}
-		ev.Settlement = &a
 	}
-	if v := strings.TrimSpace(f.get("orderTime")); v != "" {
-		t, err := time.ParseInLocation(orderTimeLayout, v, loc)
-		if err != nil {
-			// A zone written into the value, should the provider start sending one, wins.
-			if t, err = time.Parse(time.RFC3339Nano, v); err != nil {
-				return event.Event{}, provider.BadRequest(provider.ReasonBadField, fmt.Errorf("orderTime %q is not %q", redact.Snippet(v, 40), orderTimeLayout))
-			}
-		}
-		ev.OccurredAt = t.UTC()
-	}
+	return t.UTC()
+}
 
+// readDetails collects details and the members raw must carry masked: masked copies
+// replace the originals in raw too, so no later step sees the card number, the email or
+// the address, whatever key-based or pattern-based redaction would have caught.
+func readDetails(o *kit.Object) (map[string]any, []redact.Member) {
 	details := make(map[string]any, len(detailFields)+3)
 	for _, k := range detailFields {
-		if v := f.get(k); v != "" {
+		if v := o.Text(k, kit.Optional); v != "" {
 			details[k] = v
 		}
 	}
-	if v := f.get("cardType"); v != "" {
+	if v := o.Text("cardType", kit.Optional); v != "" {
 		if name, ok := cardTypes[v]; ok {
 			v = name
 		}
 		details["cardType"] = v
 	}
-	// Masked copies replace the originals in raw too, so no later step sees the PAN or
-	// the address, whatever key-based or pattern-based redaction would have caught.
-	var masked [2]redact.Member
-	replace := masked[:0]
-	if v := f.get("cardNumber"); v != "" {
+	replace := make([]redact.Member, 0, 3)
+	if v := o.Text("cardNumber", kit.Optional); v != "" {
 		pan := redact.PAN(v)
 		details["maskedCardNumber"] = pan
 		replace = append(replace, redact.Member{Key: "cardNumber", Value: pan})
 	}
-	if v := f.get("email"); v != "" {
+	if v := o.Text("email", kit.Optional); v != "" {
 		email := redact.Email(v)
 		details["maskedEmail"] = email
 		replace = append(replace, redact.Member{Key: "email", Value: email})
 	}
-	if f.err != nil {
-		return event.Event{}, f.err
+	if o.Raw("shippingInfo") != nil {
+		replace = append(replace, redact.Member{Key: "shippingInfo", Value: shippingRemoved})
 	}
-	if len(details) > 0 {
-		ev.Details = details
-	}
-	raw, err := redact.JSONReplacing(payload, replace...)
-	if err != nil {
-		return event.Event{}, provider.BadRequest(provider.ReasonBadJSON, err)
-	}
-	ev.Raw = raw
-	return ev, nil
-}
-
-// fields reads the doc's all-string payload. Numbers are taken by their literal text and
-// null as empty, because rejecting an order over a quoting change would only make the
-// provider retry the same body for 24 hours; objects, arrays and booleans are refused.
-type fields struct {
-	m   map[string]any
-	err error
-}
-
-func (f *fields) get(key string) string {
-	switch v := f.m[key].(type) {
-	case nil:
-		return ""
-	case string:
-		return v
-	case json.Number:
-		return v.String()
-	default:
-		if f.err == nil {
-			f.err = provider.BadRequest(provider.ReasonBadField, fmt.Errorf("%s is a %T, not a string", key, v))
-		}
-		return ""
-	}
-}
-
-// decodeObject decodes a JSON object keeping numbers' literal text, refusing trailing data.
-func decodeObject(b []byte) (map[string]any, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var m map[string]any
-	if err := dec.Decode(&m); err != nil {
-		return nil, fmt.Errorf("body is not a JSON object: %w", err)
-	}
-	if m == nil {
-		return nil, errors.New("body is null, not a JSON object")
-	}
-	// Only JSON whitespace may follow. Checked on the input rather than with dec.Token,
-	// which would grow the decoder's buffer to look for more.
-	for _, c := range b[dec.InputOffset():] {
-		if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
-			return nil, errors.New("data after the JSON object")
-		}
-	}
-	return m, nil
+	return details, replace
 }

@@ -71,7 +71,8 @@ func TestNormalizeFixtures(t *testing.T) {
 	p := testProvider(secretDoc("UTC", ""))
 	tests := []struct {
 		file       string
-		id, typ    string
+		id         string
+		typ        event.Type
 		status     event.Status
 		amount     string
 		settlement string // value currency
@@ -183,7 +184,7 @@ func TestSamples(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]string{
+	want := map[string]event.Type{
 		"SUCCESS": "card_recharge.succeeded", "FAIL": "card_recharge.failed", "CANCEL": "card_recharge.cancelled",
 		"issue-SUCCESS": "card_issue.succeeded", "issue-FAIL": "card_issue.failed", "issue-CANCEL": "card_issue.cancelled",
 	}
@@ -223,7 +224,7 @@ func TestVerify(t *testing.T) {
 		doc     string
 		token   string
 		ip      string
-		reason  string // "" = accepted
+		reason  provider.Reason // "" = accepted
 		unavail bool
 	}{
 		{"active token", secretDoc("UTC", ""), active, "192.0.2.1", "", false},
@@ -297,7 +298,10 @@ func TestOrderTimeZone(t *testing.T) {
 
 func TestBadPayloads(t *testing.T) {
 	p := testProvider(secretDoc("UTC", ""))
-	tests := []struct{ name, body, reason string }{
+	tests := []struct {
+		name, body string
+		reason     provider.Reason
+	}{
 		{"not json", `orderNo=1`, provider.ReasonBadJSON},
 		{"array", `[{"orderNo":"1"}]`, provider.ReasonBadJSON},
 		{"null", `null`, provider.ReasonBadJSON},

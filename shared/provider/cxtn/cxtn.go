@@ -67,11 +67,11 @@ const potPrefix = "CC-"
 const maxRefLen = 256
 
 // kinds maps CXTN's event names to normalized types; each is final when sent.
-var kinds = map[string]string{
-	"account_credit":    "account.credited",
-	"account_debit":     "account.debited",
-	"payment_completed": "payout.succeeded",
-	"trade_settled":     "trade.settled",
+var kinds = map[string]event.Type{
+	"account_credit":    event.TypeAccountCredited,
+	"account_debit":     event.TypeAccountDebited,
+	"payment_completed": event.TypePayoutSucceeded,
+	"trade_settled":     event.TypeTradeSettled,
 }
 
 func normalize(payload []byte) (event.Event, error) {

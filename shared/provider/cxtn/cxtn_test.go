@@ -95,7 +95,8 @@ func otherForm(t testing.TB, body []byte) []byte {
 }
 
 type want struct {
-	id, typ, objectRef string
+	id, objectRef      string
+	typ                event.Type
 	amount, settlement string // "value currency"
 	occurredAt         string // RFC 3339 nano; "" = none sent
 	details            map[string]any
@@ -287,8 +288,9 @@ func TestSamples(t *testing.T) {
 func TestVerify(t *testing.T) {
 	body := fixture(t, "funds-in")
 	tests := []struct {
-		name, doc, token, ip, reason string
-		unavailable                  bool
+		name, doc, token, ip string
+		reason               provider.Reason
+		unavailable          bool
 	}{
 		{"active token", secretDoc(""), active, "192.0.2.1", "", false},
 		{"previous token", secretDoc(""), previous, "192.0.2.1", "", false},
@@ -339,7 +341,10 @@ func TestVerify(t *testing.T) {
 func TestBadPayloads(t *testing.T) {
 	p := testProvider(secretDoc(""))
 	env := func(data string) string { return `{"eventId":"wh_1","event":"account_credit","data":` + data + `}` }
-	tests := []struct{ name, body, reason string }{
+	tests := []struct {
+		name, body string
+		reason     provider.Reason
+	}{
 		{"data number", env(`42`), ReasonBadData},
 		{"data array", env(`[{"objectId":1}]`), ReasonBadData},
 		{"data bool", env(`true`), ReasonBadData},
@@ -380,8 +385,10 @@ func TestBadPayloads(t *testing.T) {
 func TestEdgeCases(t *testing.T) {
 	p := testProvider(secretDoc(""))
 	tests := []struct {
-		name, body, typ, objectRef, amount, occurredAt string
-		pot                                            bool
+		name, body                    string
+		typ                           event.Type
+		objectRef, amount, occurredAt string
+		pot                           bool
 	}{
 		{"unknown event with objectId", `{"eventId":"wh_9","event":"wallet_created","data":{"objectId":77,"userId":"C1"}}`,
 			event.TypeUnsupported, "77", "", "", false},

@@ -50,7 +50,7 @@ func mustSign(t testing.TB, body, secret string) string {
 	return sig
 }
 
-func wantRejection(t *testing.T, err error, kind provider.Kind, reason string) {
+func wantRejection(t *testing.T, err error, kind provider.Kind, reason provider.Reason) {
 	t.Helper()
 	r, ok := provider.AsRejection(err)
 	if !ok {
@@ -133,7 +133,7 @@ func TestSamples(t *testing.T) {
 			ev.Stamp(time.Now(), event.OriginWebhook)
 			eventtest.ValidateEvent(t, &ev)
 
-			if ev.ID != w.id || ev.Type != w.typ || ev.Status != w.status || ev.Provider != Name {
+			if ev.ID != w.id || string(ev.Type) != w.typ || ev.Status != w.status || ev.Provider != Name {
 				t.Errorf("id/type/status = %s %s %s", ev.ID, ev.Type, ev.Status)
 			}
 			if ev.ObjectRef != strings.Split(w.id, ":")[1] || ev.MerchantRef != w.merchantRef {
@@ -187,7 +187,7 @@ func TestVerify(t *testing.T) {
 	tests := []struct {
 		name, body, sig string
 		kind            provider.Kind
-		reason          string // "" = accepted
+		reason          provider.Reason // "" = accepted
 	}{
 		{name: "active secret", body: body, sig: valid},
 		{name: "previous secret", body: body, sig: mustSign(t, body, previousSecret)},
@@ -348,7 +348,7 @@ func TestNormalizeFixtures(t *testing.T) {
 			}
 			ev.Stamp(time.Now(), event.OriginWebhook)
 			eventtest.ValidateEvent(t, &ev)
-			if ev.ID != tc.id || ev.Type != tc.typ || ev.Status != tc.status || ev.MerchantRef != tc.merchantRef {
+			if ev.ID != tc.id || string(ev.Type) != tc.typ || ev.Status != tc.status || ev.MerchantRef != tc.merchantRef {
 				t.Errorf("got %s %s %s %q", ev.ID, ev.Type, ev.Status, ev.MerchantRef)
 			}
 			if ev.Amount.Value != tc.amount || ev.Amount.Currency != tc.currency ||
@@ -428,7 +428,8 @@ func TestRedactedRaw(t *testing.T) {
 func TestNormalizeRejects(t *testing.T) {
 	base := readFile(t, "webhook_doc_completed.json")
 	tests := []struct {
-		name, body, reason string
+		name, body string
+		reason     provider.Reason
 	}{
 		{"not JSON", `{"transactionId":`, provider.ReasonBadJSON},
 		{"not an object", `["x"]`, provider.ReasonBadJSON},

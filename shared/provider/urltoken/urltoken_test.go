@@ -28,7 +28,7 @@ func TestCheck(t *testing.T) {
 		secret Secret
 		req    *provider.Request
 		kind   provider.Kind
-		reason string
+		reason provider.Reason
 	}{
 		{"active token", open, req(active, "192.0.2.1"), 0, ""},
 		{"previous token", open, req(previous, ""), 0, ""},

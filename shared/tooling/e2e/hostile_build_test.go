@@ -352,7 +352,7 @@ type hostileCase struct {
 	body   []byte
 	event  *events.APIGatewayV2HTTPRequest // when set, sent as is instead of body
 	status int
-	reason string
+	reason provider.Reason
 	open   string // why the current answer is accepted for now (see openFindings)
 }
 
@@ -380,7 +380,7 @@ func checkTyped(t *testing.T, name string, c hostileCase, status int, headers ma
 	if !snakeReason.MatchString(reason) {
 		t.Errorf("%s: error %q is not a snake_case reason", name, m["error"])
 	}
-	if c.reason != "" && reason != c.reason {
+	if c.reason != "" && reason != string(c.reason) {
 		t.Errorf("%s: reason %q, want %q", name, reason, c.reason)
 	}
 }

@@ -230,7 +230,7 @@ func hostileTable(t *testing.T, w registry.Webhook, d devSecret, a, b provider.S
 		}
 		return &e
 	}
-	add := func(name string, e *hostileEvent, status int, reason string) {
+	add := func(name string, e *hostileEvent, status int, reason provider.Reason) {
 		cases = append(cases, hostileCase{name: name, event: e, status: status, reason: reason})
 	}
 

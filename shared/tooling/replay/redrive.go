@@ -106,7 +106,7 @@ func (r *Redriver) one(ctx context.Context, m types.Message, held *[]string) Ite
 	it := Item{ID: aws.ToString(m.MessageId)}
 	var ev event.Event
 	if json.Unmarshal([]byte(body), &ev) == nil && ev.ID != "" {
-		it.ID, it.Provider, it.Type, it.Status = ev.ID, ev.Provider, ev.Type, string(ev.Status)
+		it.ID, it.Provider, it.Type, it.Status = ev.ID, ev.Provider, string(ev.Type), string(ev.Status)
 		if !ev.ReceivedAt.IsZero() {
 			it.ReceivedAt = ev.ReceivedAt.UTC().Format(time.RFC3339)
 		}

@@ -140,7 +140,7 @@ func (r *Replayer) Replay(ctx context.Context, evs []store.StoredEvent, missing 
 
 func (r *Replayer) one(ctx context.Context, se store.StoredEvent) Item {
 	it := Item{ID: se.ID, Provider: se.Provider, Type: se.Type, Status: se.Status, ReceivedAt: se.ReceivedAt}
-	if se.PublishState == store.PublishSkipped || se.Type == event.TypeUnsupported {
+	if se.PublishState == store.PublishSkipped || se.Type == string(event.TypeUnsupported) {
 		it.Outcome = Skipped
 		return it
 	}
