@@ -31,10 +31,13 @@ func dynamoPort() int  { return envPort("PAYHOOKS_DYNAMODB_PORT", 8000) }
 func motoPort() int    { return envPort("PAYHOOKS_MOTO_PORT", 5000) }
 func gatewayPort() int { return envPort("PAYHOOKS_PORT", 3000) }
 func axpayPort() int   { return envPort("PAYHOOKS_AXPAY_PORT", 4010) }
+func chainPort() int   { return envPort("PAYHOOKS_CHAINSTATUS_PORT", 4011) }
 
 func dynamoEndpoint() string { return "http://127.0.0.1:" + strconv.Itoa(dynamoPort()) }
 func motoEndpoint() string   { return "http://127.0.0.1:" + strconv.Itoa(motoPort()) }
 func gatewayURL() string     { return "http://127.0.0.1:" + strconv.Itoa(gatewayPort()) }
+func axpayURL() string       { return "http://127.0.0.1:" + strconv.Itoa(axpayPort()) }
+func chainURL() string       { return "http://127.0.0.1:" + strconv.Itoa(chainPort()) }
 
 const (
 	localTable       = "payhooks-events"

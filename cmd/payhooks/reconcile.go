@@ -1,14 +1,17 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"github.com/payhooks/payhooks/shared/lambda/reconcilefn"
+	"github.com/payhooks/payhooks/shared/poller"
 	"github.com/payhooks/payhooks/shared/poller/reconcile"
 	"github.com/payhooks/payhooks/shared/provider/axpay"
 	"github.com/payhooks/payhooks/shared/provider/instaxchange"
@@ -19,7 +22,8 @@ func init() {
 }
 
 const reconcileUsage = "usage: payhooks reconcile axpay [--since 2h] [--base-url URL] [--endpoint DYNAMODB] [--moto URL] " +
-	"[--table NAME] [--queue-url URL] [--secrets FILE] [--secret-name NAME] [--overlap 10m] [--lookback 24h] [--page-size N]"
+	"[--table NAME] [--queue-url URL] [--secrets FILE] [--secret-name NAME] [--overlap 10m] [--lookback 24h] " +
+	"[--horizon 24h] [--sweep-every 1h] [--page-size N]"
 
 // runReconcile runs the same poller as the scheduled Lambda, against the local stack by
 // default: same cursor, same lease, same ingestion.
@@ -33,12 +37,14 @@ func runReconcile(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs := flag.NewFlagSet("reconcile axpay", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	since := fs.Duration("since", 0, "re-read transactions created within this long, whatever the cursor says (e.g. 2h)")
-	baseURL := fs.String("base-url", "", "AXpay API base URL (default: the secret's apiBaseUrl, else "+axpay.DefaultBaseURL+")")
+	baseURL := fs.String("base-url", "", "AXpay API base URL (default: $"+reconcilefn.EnvBaseURL+", else the fake AXpay API of `payhooks run`)")
 	stack := addStackFlags(fs)
 	secretsPath := fs.String("secrets", "", "secrets file mapping names to documents (default: "+localSecretsFile+" at the repository root)")
 	secretName := fs.String("secret-name", "payhooks/"+axpay.Name, "name of the AXpay secret in the file")
 	overlap := fs.Duration("overlap", reconcile.DefaultOverlap, "re-read this much before the cursor")
 	lookback := fs.Duration("lookback", reconcile.DefaultLookback, "where a first run (no cursor) starts")
+	horizon := fs.Duration("horizon", reconcile.DefaultHorizon, "reconcile a transaction listed up to this long after its creation")
+	sweepEvery := fs.Duration("sweep-every", reconcile.DefaultSweepEvery, "how often a run re-reads the whole horizon")
 	pageSize := fs.Int("page-size", axpay.DefaultPageSize, "transactions per API request")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
@@ -46,8 +52,11 @@ func runReconcile(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q\n%s", fs.Arg(0), reconcileUsage)
 	}
-	if *since < 0 || *overlap <= 0 || *lookback <= 0 || *pageSize <= 0 {
-		return errors.New("--since must not be negative; --overlap, --lookback and --page-size must be positive")
+	if *since < 0 || *overlap <= 0 || *lookback <= 0 || *horizon <= 0 || *sweepEvery <= 0 || *pageSize <= 0 {
+		return errors.New("--since must not be negative; --overlap, --lookback, --horizon, --sweep-every and --page-size must be positive")
+	}
+	if *baseURL == "" {
+		*baseURL = cmp.Or(os.Getenv(reconcilefn.EnvBaseURL), axpayURL())
 	}
 	if *secretsPath == "" {
 		*secretsPath = defaultSecretsPath()
@@ -60,17 +69,8 @@ func runReconcile(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	p := reconcilefn.Poller(d)
 	p.Metrics = nil
 	p.Since, p.Overlap, p.Lookback, p.PageSize = *since, *overlap, *lookback, *pageSize
-	if *baseURL != "" {
-		newClient := p.Client
-		p.Client = func(ctx context.Context) (*axpay.Client, error) {
-			c, err := newClient(ctx)
-			if err != nil {
-				return nil, err
-			}
-			c.BaseURL = *baseURL
-			return c, nil
-		}
-	}
+	p.Horizon, p.SweepEvery = *horizon, *sweepEvery
+	reconcilefn.WithBaseURL(p, *baseURL)
 
 	res, err := p.Run(ctx)
 	printReconcile(stdout, res)
@@ -78,16 +78,19 @@ func runReconcile(ctx context.Context, args []string, stdout, stderr io.Writer) 
 }
 
 func printReconcile(w io.Writer, r reconcile.Result) {
-	if r.LeaseHeld {
+	if r.Stopped == poller.LeaseHeld {
 		fmt.Fprintln(w, "another reconciliation holds the lease; nothing done")
 		return
 	}
 	if !r.From.IsZero() {
 		fmt.Fprintf(w, "from                %s\n", r.From.UTC().Format(time.RFC3339))
 	}
-	fmt.Fprintf(w, "pages               %d\nfetched             %d\nalready_known       %d\nreconciled_missing  %d\n"+
+	if !r.SweepFrom.IsZero() {
+		fmt.Fprintf(w, "sweep_from          %s (done: %v)\n", r.SweepFrom.UTC().Format(time.RFC3339), r.SweepDone)
+	}
+	fmt.Fprintf(w, "pages               %d\nfetched             %d\nrepeated            %d\nalready_known       %d\nreconciled_missing  %d\n"+
 		"recovered           %d\nunsupported         %d\nwebhook_failed      %d\ninvalid             %d\n",
-		r.Pages, r.Fetched, r.AlreadyKnown, r.ReconciledMissing, r.Recovered, r.Unsupported, r.WebhookFailed, r.InvalidTotal())
+		r.Pages, r.Fetched, r.Repeated, r.AlreadyKnown, r.ReconciledMissing, r.Recovered, r.Unsupported, r.WebhookFailed, r.InvalidTotal())
 	if !r.Cursor.IsZero() {
 		fmt.Fprintf(w, "cursor              %s\n", r.Cursor.UTC().Format(time.RFC3339Nano))
 	}

@@ -88,7 +88,7 @@ func TestReconcileAgainstLocalStack(t *testing.T) {
 		return m[1]
 	}
 	out := run()
-	if field(out, "reconciled_missing") != "5" || field(out, "pages") != "3" || field(out, "webhook_failed") != "1" {
+	if field(out, "reconciled_missing") != "5" || field(out, "pages") != "6" || field(out, "webhook_failed") != "1" {
 		t.Fatalf("first run:\n%s", out)
 	}
 	out = run()

@@ -32,13 +32,39 @@ func Poller(d *app.Deps) *reconcile.Poller {
 	}
 }
 
-// SettingsFromEnv applies RECONCILE_OVERLAP, RECONCILE_LOOKBACK (Go durations)
-// and RECONCILE_PAGE_SIZE to p; unset variables keep the package defaults.
+// EnvBaseURL names the variable that sets AXpay's API base URL. It wins over the secret's
+// apiBaseUrl: a deployment (or a local stack) points the poller somewhere without
+// touching the secret.
+const EnvBaseURL = "AXPAY_BASE_URL"
+
+// WithBaseURL makes p's clients call base instead of the secret's URL; "" changes nothing.
+func WithBaseURL(p *reconcile.Poller, base string) {
+	if base == "" {
+		return
+	}
+	newClient := p.Client
+	p.Client = func(ctx context.Context) (*axpay.Client, error) {
+		c, err := newClient(ctx)
+		if err != nil {
+			return nil, err
+		}
+		c.BaseURL = base
+		return c, nil
+	}
+}
+
+// SettingsFromEnv applies AXPAY_BASE_URL, RECONCILE_OVERLAP, RECONCILE_LOOKBACK,
+// RECONCILE_HORIZON, RECONCILE_SWEEP_EVERY (Go durations) and RECONCILE_PAGE_SIZE to p;
+// unset variables keep the package defaults.
 func SettingsFromEnv(p *reconcile.Poller) error {
+	WithBaseURL(p, os.Getenv(EnvBaseURL))
 	for _, v := range []struct {
 		name string
 		dst  *time.Duration
-	}{{"RECONCILE_OVERLAP", &p.Overlap}, {"RECONCILE_LOOKBACK", &p.Lookback}} {
+	}{
+		{"RECONCILE_OVERLAP", &p.Overlap}, {"RECONCILE_LOOKBACK", &p.Lookback},
+		{"RECONCILE_HORIZON", &p.Horizon}, {"RECONCILE_SWEEP_EVERY", &p.SweepEvery},
+	} {
 		if s := os.Getenv(v.name); s != "" {
 			d, err := time.ParseDuration(s)
 			if err != nil || d <= 0 {

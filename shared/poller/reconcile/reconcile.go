@@ -3,14 +3,22 @@
 // accept) still becomes exactly one event. Event ids are `axpay:<transaction id>` on both
 // paths, so a transaction seen twice is a Duplicate, never a second event.
 //
-// State lives in the events table next to the events (see shared/store):
-//   - CURSOR#axpay  a lease.Cursor: the createdAt of the newest transaction of the last page
-//     whose events are durably stored. It only moves forward.
+// Each run makes up to two passes over the list, ordered by createdAt ascending:
+//   - the tail pass, every run: from the cursor minus Overlap to the end of the list. It
+//     catches a missed webhook within minutes.
+//   - the sweep, every SweepEvery: the whole horizon again. AXpay lists a transaction only
+//     once it completed, under its createdAt, so one that completed late appears behind the
+//     cursor; the sweep still finds it if it was listed within Horizon of its creation.
+//
+// State lives in the events table next to the events (see shared/pipeline/store):
+//   - CURSOR#axpay  a lease.Cursor: where the tail pass got to, never past now − Skew.
+//   - SWEEP#axpay   when the current sweep started and where it got to.
 //   - LEASE#axpay   a lease.Lease: who is polling, and until when at most.
 package reconcile
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -19,66 +27,70 @@ import (
 
 	"github.com/payhooks/payhooks/shared/pipeline/event"
 	"github.com/payhooks/payhooks/shared/pipeline/ingest"
+	"github.com/payhooks/payhooks/shared/poller"
 	"github.com/payhooks/payhooks/shared/provider"
 	"github.com/payhooks/payhooks/shared/provider/axpay"
 )
 
 // Defaults for the zero values of Poller's tuning fields.
 const (
-	DefaultOverlap  = 10 * time.Minute
-	DefaultLookback = 24 * time.Hour
-	DefaultLeaseTTL = 15 * time.Minute // Lambda's longest timeout
-	DefaultMargin   = 10 * time.Second
+	DefaultOverlap    = 10 * time.Minute
+	DefaultLookback   = 24 * time.Hour
+	DefaultHorizon    = 24 * time.Hour
+	DefaultSweepEvery = time.Hour
+	DefaultSkew       = time.Minute
+	DefaultLeaseTTL   = 15 * time.Minute // Lambda's longest timeout
+	DefaultMargin     = 10 * time.Second
 )
 
-// Ingester is the pipeline's single entry point (*ingest.Ingester).
-type Ingester interface {
-	Ingest(ctx context.Context, ev *event.Event) (ingest.Outcome, error)
-}
-
-// Metrics records counts (*metrics.EMF; a nil *EMF is a no-op).
-type Metrics interface {
-	Add(metric string, value float64, dims map[string]string)
-}
+// maxEventIDBytes keeps an event's keys well inside DynamoDB's 2048-byte partition key: a
+// row whose id would not fit is refused like any malformed row, instead of failing its
+// write on every run.
+const maxEventIDBytes = 1024
 
 // Poller reconciles AXpay. Client is called once per run, after the lease is taken, so a
 // rotated secret is picked up and a run that cannot poll never reads it.
 type Poller struct {
 	Client   func(ctx context.Context) (*axpay.Client, error)
-	Ingester Ingester
+	Ingester poller.Ingester
 	DB       DB
 	Table    string
 	Log      *slog.Logger
-	Metrics  Metrics
+	Metrics  poller.Metrics
 	Now      func() time.Time // stamps, cursor arithmetic and lease expiry; default time.Now
 	Owner    string           // lease owner; default host name plus a random id per run
 
-	Overlap  time.Duration // re-read this much before the cursor (late or out-of-order writes)
-	Lookback time.Duration // where a first run (no cursor) starts
-	Since    time.Duration // when > 0, start at now − Since whatever the cursor says
-	LeaseTTL time.Duration // longest a run may hold the lease; also caps the run itself
-	Margin   time.Duration // stop this long before the context deadline
-	PageSize int           // default axpay.DefaultPageSize
+	Overlap    time.Duration // the tail pass re-reads this much before the cursor
+	Lookback   time.Duration // where a first tail pass (no cursor) starts
+	Horizon    time.Duration // a transaction listed up to this long after its creation is reconciled
+	SweepEvery time.Duration // a sweep of the whole horizon starts this often
+	Skew       time.Duration // the cursor never passes now − Skew, whatever a row claims
+	Since      time.Duration // when > 0, the tail pass starts at now − Since whatever the cursor says
+	LeaseTTL   time.Duration // longest a run may hold the lease; also caps the run itself
+	Margin     time.Duration // stop this long before the context deadline
+	PageSize   int           // default axpay.DefaultPageSize
 }
 
 // Result counts one run.
 type Result struct {
-	LeaseHeld         bool   // another run holds the lease: nothing was done
-	Stopped           string // "" when the list was read to its end, else why the run stopped early
-	From              time.Time
-	Cursor            time.Time // cursor after the run (zero if none)
+	Stopped           poller.Stop // Done when every pass read the list to its end
+	From              time.Time   // where the tail pass started
+	Cursor            time.Time   // cursor after the run (zero if none)
+	SweepFrom         time.Time   // where this run's sweep started reading; zero when none ran
+	SweepDone         bool        // the sweep reached the end of the list
 	Pages             int
-	Fetched           int
-	AlreadyKnown      int // Duplicate: delivered by webhook (or an earlier poll)
-	ReconciledMissing int // Stored: the webhook never reached us
-	Recovered         int // stored before but never published: published now
-	Unsupported       int
-	WebhookFailed     int            // listed with webhookStatus FAILED (counted on every read, overlap included)
-	Invalid           map[string]int // transactions that failed to normalize, by reason
+	Fetched           int            // rows read, repeats included
+	Repeated          int            // rows already handled earlier in the run (a page overlap, the sweep)
+	AlreadyKnown      int            // Duplicate: delivered by webhook (or an earlier poll)
+	ReconciledMissing int            // Stored: the webhook never reached us
+	Recovered         int            // stored before but never published: published now
+	Unsupported       int            // stored for inspection, never published
+	WebhookFailed     int            // listed with webhookStatus FAILED
+	Invalid           map[string]int // rows refused and skipped, by typed reason
 	Duration          time.Duration
 }
 
-// InvalidTotal is the number of transactions skipped because they did not normalize.
+// InvalidTotal is the number of rows skipped because they did not normalize.
 func (r Result) InvalidTotal() int {
 	n := 0
 	for _, v := range r.Invalid {
@@ -87,205 +99,264 @@ func (r Result) InvalidTotal() int {
 	return n
 }
 
-// Stop reasons.
-const (
-	StoppedDeadline = "deadline"
-)
-
-// ErrUnauthorized is returned (wrapping axpay.ErrUnauthorized and the *axpay.AuthError) when
-// AXpay rejects our API key: retrying cannot help until the secret is fixed.
+// ErrUnauthorized is returned (wrapping axpay.ErrUnauthorized and the *httpapi.StatusError)
+// when AXpay rejects our API key: retrying cannot help until the secret is fixed.
 var ErrUnauthorized = errors.New("reconcile: AXpay rejected the API key; check clientId, privateKey and apiKeyScheme in the axpay secret")
 
-func (p *Poller) now() time.Time {
-	if p.Now != nil {
-		return p.Now()
-	}
-	return time.Now()
-}
-
-func durOr(d, def time.Duration) time.Duration {
-	if d > 0 {
-		return d
-	}
-	return def
-}
-
-func (p *Poller) log() *slog.Logger {
-	if p.Log != nil {
-		return p.Log
-	}
-	return slog.New(slog.DiscardHandler)
-}
-
-// Run polls once: take the lease, read from the cursor (minus the overlap) to the end of the
-// list or until the deadline, ingest every transaction, move the cursor after each page,
-// release the lease. It logs a summary and records metrics whatever happens.
+// Run polls once under the lease: the tail pass, then the sweep when one is due. It logs a
+// summary and records metrics whatever happens.
 func (p *Poller) Run(ctx context.Context) (res Result, err error) {
 	start := time.Now()
 	defer func() {
 		res.Duration = time.Since(start)
 		p.report(res, err)
 	}()
-	run, err := p.lease().Begin(ctx, start, p.Owner, durOr(p.LeaseTTL, DefaultLeaseTTL), durOr(p.Margin, DefaultMargin))
-	switch {
-	case err != nil:
-		return res, err
-	case run.Late:
-		return stopped(res)
-	case run.Held:
-		res.LeaseHeld = true
-		return res, nil
+	run := poller.Run{
+		Lease: p.lease(), Owner: p.Owner, Log: p.Log,
+		TTL: poller.Or(p.LeaseTTL, DefaultLeaseTTL), Margin: poller.Or(p.Margin, DefaultMargin),
 	}
-	defer run.End(p.log(), "provider", axpay.Name)
-
-	return p.poll(ctx, run.StopAt, res)
+	res.Stopped, err = run.Do(ctx, func(ctx context.Context) (poller.Stop, error) { return p.poll(ctx, &res) })
+	return res, err
 }
 
-func (p *Poller) poll(ctx context.Context, stopAt time.Time, res Result) (Result, error) {
+func (p *Poller) poll(ctx context.Context, res *Result) (poller.Stop, error) {
+	now := poller.Clock(p.Now)
 	cursor, hasCursor, err := p.Cursor(ctx)
 	if err != nil {
-		return res, err
+		return poller.Done, err
 	}
 	if hasCursor {
 		res.Cursor = cursor
 	}
-	now := p.now()
-	switch {
-	case p.Since > 0:
-		res.From = now.Add(-p.Since)
-	case hasCursor:
-		res.From = cursor.Add(-durOr(p.Overlap, DefaultOverlap))
-	default:
-		res.From = now.Add(-durOr(p.Lookback, DefaultLookback))
-	}
-
+	res.From = p.tailFrom(now, cursor, hasCursor)
 	client, err := p.Client(ctx)
 	if err != nil {
-		return res, fmt.Errorf("reconcile: axpay client: %w", err)
+		return poller.Done, fmt.Errorf("reconcile: axpay client: %w", err)
 	}
-	// Work (API calls, ingestion) ends at stopAt; the cursor write below uses ctx, so a page
-	// that did finish is still recorded.
-	wctx, cancel := context.WithDeadline(ctx, stopAt)
-	defer cancel()
-	// Ascending createdAt with a fixed lower bound: transactions created during the run land
-	// after the current offset, so offsets do not shift under us; a late write before the
-	// cursor is caught by the next run's overlap.
-	pager := client.Pager(axpay.Filter{
-		Limit: p.PageSize, CreatedAtGte: res.From, OrderBy: "createdAt", Order: "asc",
+	w := &walker{p: p, client: client, res: res, handled: map[string]bool{}}
+	stop, err := w.pass(ctx, res.From, func(ctx context.Context, at time.Time) error {
+		at = p.bound(at)
+		if !at.After(res.Cursor) {
+			return nil
+		}
+		if err := p.cursor().Advance(ctx, at); err != nil {
+			return err
+		}
+		res.Cursor = at
+		return nil
 	})
-	for pager.More() {
-		if wctx.Err() != nil {
-			return stopped(res)
-		}
-		txs, err := pager.Next(wctx)
-		if err != nil {
-			if ctx.Err() == nil && wctx.Err() != nil {
-				return stopped(res)
-			}
-			if errors.Is(err, axpay.ErrUnauthorized) {
-				return res, fmt.Errorf("%w: %w", ErrUnauthorized, err)
-			}
-			return res, fmt.Errorf("reconcile: list transactions at offset %d: %w", pager.Offset(), err)
-		}
-		if len(txs) == 0 {
-			break
-		}
-		res.Pages++
-		var newest time.Time
-		for _, raw := range txs {
-			res.Fetched++
-			ev, err := axpay.NormalizeTransaction(raw)
-			if err != nil {
-				reason := "invalid"
-				var rej *provider.Rejection
-				if errors.As(err, &rej) {
-					reason = string(rej.Reason)
-				}
-				if res.Invalid == nil {
-					res.Invalid = map[string]int{}
-				}
-				res.Invalid[reason]++
-				// The error names the field, never its value; the raw transaction may hold an email.
-				p.log().Warn("reconcile skipped a transaction that does not normalize",
-					"provider", axpay.Name, "reason", reason, "error", err.Error(), "offset", pager.Offset())
-				continue
-			}
-			if ws, _ := ev.Details["webhookStatus"].(string); strings.EqualFold(ws, "FAILED") {
-				res.WebhookFailed++
-			}
-			ev.Origin = event.OriginReconciliation
-			ev.Stamp(p.now(), event.OriginReconciliation)
-			out, err := p.Ingester.Ingest(wctx, &ev)
-			if err != nil {
-				if ctx.Err() == nil && wctx.Err() != nil {
-					return stopped(res)
-				}
-				return res, fmt.Errorf("reconcile: ingest %s: %w", ev.ID, err)
-			}
-			switch out {
-			case ingest.Stored:
-				res.ReconciledMissing++
-				p.log().Info("reconciled a missing transaction", "provider", axpay.Name, "event_id", ev.ID,
-					"webhook_status", ev.Details["webhookStatus"])
-			case ingest.Duplicate:
-				res.AlreadyKnown++
-			case ingest.Recovered:
-				res.Recovered++
-			case ingest.Unsupported:
-				res.Unsupported++
-			}
-			if ev.OccurredAt.After(newest) {
-				newest = ev.OccurredAt
-			}
-		}
-		// Every event of the page is stored (Ingest returned no error for any), so the
-		// cursor may pass them.
-		if !newest.IsZero() && newest.After(res.Cursor) {
-			if err := p.cursor().Advance(ctx, newest); err != nil {
-				return res, err
-			}
-			res.Cursor = newest
-		}
+	if stop != poller.Done || err != nil {
+		return stop, err
 	}
-	return res, nil
+	return p.sweep(ctx, w, now)
 }
 
-func stopped(res Result) (Result, error) {
-	res.Stopped = StoppedDeadline
-	return res, nil
+// tailFrom is where the tail pass starts. A cursor past now − Skew (written by an older
+// version that trusted a future-dated row) is read as now − Skew, so it cannot blind us.
+func (p *Poller) tailFrom(now, cursor time.Time, hasCursor bool) time.Time {
+	switch {
+	case p.Since > 0:
+		return now.Add(-p.Since)
+	case hasCursor:
+		if lim := p.bound(now); cursor.After(lim) {
+			p.log().Warn("reconcile cursor is in the future; reading from now instead", "provider", axpay.Name)
+			cursor = lim
+		}
+		return cursor.Add(-poller.Or(p.Overlap, DefaultOverlap))
+	default:
+		return now.Add(-poller.Or(p.Lookback, DefaultLookback))
+	}
 }
+
+// bound is t, but never later than now − Skew.
+func (p *Poller) bound(t time.Time) time.Time {
+	lim := poller.Clock(p.Now).Add(-poller.Or(p.Skew, DefaultSkew))
+	if t.After(lim) {
+		return lim
+	}
+	return t
+}
+
+// sweep runs the sweep when one is in progress or due, and records where it got to.
+func (p *Poller) sweep(ctx context.Context, w *walker, now time.Time) (poller.Stop, error) {
+	sw, err := p.loadSweep(ctx)
+	if err != nil {
+		return poller.Done, err
+	}
+	if !sw.Active {
+		if !sw.StartedAt.IsZero() && now.Sub(sw.StartedAt) < poller.Or(p.SweepEvery, DefaultSweepEvery) {
+			return poller.Done, nil
+		}
+		// Twice SweepEvery on top of the horizon: a sweep starts up to one schedule period
+		// after it is due, and a transaction listed just after a sweep began waits for the next.
+		window := poller.Or(p.Horizon, DefaultHorizon) + 2*poller.Or(p.SweepEvery, DefaultSweepEvery)
+		sw = sweepState{StartedAt: now, Pos: now.Add(-window), Active: true}
+		if err := p.saveSweep(ctx, sw); err != nil {
+			return poller.Done, err
+		}
+	}
+	w.res.SweepFrom = sw.Pos
+	stop, err := w.pass(ctx, sw.Pos, func(ctx context.Context, at time.Time) error {
+		sw.Pos = p.bound(at)
+		return p.saveSweep(ctx, sw)
+	})
+	if stop != poller.Done || err != nil {
+		return stop, err
+	}
+	sw.Active, w.res.SweepDone = false, true
+	return poller.Done, p.saveSweep(ctx, sw)
+}
+
+// walker reads the list for one run.
+type walker struct {
+	p       *Poller
+	client  *axpay.Client
+	res     *Result
+	handled map[string]bool // event ids (or refused rows' digests) already handled this run
+}
+
+// position is where a pass stands in the list ordered by createdAt ascending: after skip
+// rows of the answer to createdAtGte = at. Asking from the newest createdAt seen rather than
+// from an ever-growing offset means rows inserted before it cannot shift the pages; the
+// skip steps over the rows that share that createdAt (ties at a page boundary). A row whose
+// createdAt is unknown (a refused row) is counted under the current time, which is right
+// whether it really ties with it or lies between it and the next known one.
+type position struct {
+	at   time.Time
+	skip int
+}
+
+func (q *position) step(createdAt time.Time, known bool) {
+	if known && createdAt.After(q.at) {
+		q.at, q.skip = createdAt, 1
+		return
+	}
+	q.skip++
+}
+
+// pass reads the list from `from` to its end, ingests every row, and calls save with the
+// position after each page, once every row of that page is durably handled. A short page
+// ends the list only when the API says so: an empty page, or a total that is reached.
+func (w *walker) pass(ctx context.Context, from time.Time, save func(ctx context.Context, at time.Time) error) (poller.Stop, error) {
+	pos := position{at: from}
+	seen := map[string]bool{}
+	for {
+		f := axpay.Filter{Limit: poller.Or(w.p.PageSize, axpay.DefaultPageSize), Offset: pos.skip, CreatedAtGte: pos.at, OrderBy: "createdAt", Order: "asc"}
+		page, err := w.client.ListTransactions(ctx, f)
+		if err != nil {
+			if errors.Is(err, axpay.ErrUnauthorized) {
+				return poller.Done, fmt.Errorf("%w: %w", ErrUnauthorized, err)
+			}
+			return poller.Done, fmt.Errorf("reconcile: list transactions from %s (+%d): %w", pos.at.Format(time.RFC3339), pos.skip, err)
+		}
+		w.res.Pages++
+		fresh := 0
+		for _, raw := range page.Transactions {
+			key, createdAt, known, err := w.row(ctx, raw, pos)
+			if err != nil {
+				return poller.Done, err
+			}
+			if !seen[key] {
+				seen[key] = true
+				fresh++
+			}
+			pos.step(createdAt, known)
+		}
+		if err := save(ctx, pos.at); err != nil {
+			return poller.Done, err
+		}
+		n := len(page.Transactions)
+		switch {
+		case n == 0, page.Total != nil && int64(f.Offset+n) >= *page.Total:
+			return poller.Done, nil
+		case fresh == 0:
+			// Every row was already read in this pass: the API ignores our paging, and
+			// asking again would loop. What was read is ingested; the next run starts over.
+			w.p.log().Warn("reconcile stopped: the API repeated a whole page", "provider", axpay.Name, "offset", f.Offset)
+			return poller.NoProgress, nil
+		}
+	}
+}
+
+// row handles one listed row: it returns a key naming it within the run and its createdAt
+// (known false when the row was refused). Only an ingestion failure is an error: a row that
+// does not normalize is counted, logged by its typed reason and skipped.
+func (w *walker) row(ctx context.Context, raw []byte, pos position) (string, time.Time, bool, error) {
+	w.res.Fetched++
+	ev, err := axpay.NormalizeTransaction(raw)
+	if err == nil && len(ev.ID) > maxEventIDBytes {
+		err = provider.BadRequest(provider.ReasonBadField, errors.New("id: too long for an event key"))
+	}
+	if err != nil {
+		key := fmt.Sprintf("refused:%x", sha256.Sum256(raw))
+		if !w.handled[key] {
+			w.handled[key] = true
+			w.refused(err, pos)
+		}
+		return key, time.Time{}, false, nil
+	}
+	if w.handled[ev.ID] {
+		w.res.Repeated++
+		return ev.ID, ev.OccurredAt, true, nil
+	}
+	if ws, _ := ev.Details["webhookStatus"].(string); strings.EqualFold(ws, "FAILED") {
+		w.res.WebhookFailed++
+	}
+	ev.Stamp(poller.Clock(w.p.Now), event.OriginReconciliation)
+	out, err := w.p.Ingester.Ingest(ctx, &ev)
+	if err != nil {
+		return "", time.Time{}, false, fmt.Errorf("reconcile: ingest %s: %w", ev.ID, err)
+	}
+	w.handled[ev.ID] = true
+	w.count(out, &ev)
+	return ev.ID, ev.OccurredAt, true, nil
+}
+
+// refused counts and logs a row that does not normalize. The log holds the typed reason
+// and where the row was, never its values: the row may hold an email.
+func (w *walker) refused(err error, pos position) {
+	reason := "invalid"
+	var rej *provider.Rejection
+	if errors.As(err, &rej) {
+		reason = string(rej.Reason)
+	}
+	if w.res.Invalid == nil {
+		w.res.Invalid = map[string]int{}
+	}
+	w.res.Invalid[reason]++
+	w.p.log().Warn("reconcile skipped a transaction that does not normalize", "provider", axpay.Name,
+		"reason", reason, "after", pos.at.UTC().Format(time.RFC3339Nano), "skip", pos.skip)
+}
+
+func (w *walker) count(out ingest.Outcome, ev *event.Event) {
+	switch out {
+	case ingest.Stored:
+		w.res.ReconciledMissing++
+		w.p.log().Info("reconciled a missing transaction", "provider", axpay.Name, "event_id", ev.ID,
+			"webhook_status", ev.Details["webhookStatus"])
+	case ingest.Duplicate:
+		w.res.AlreadyKnown++
+	case ingest.Recovered:
+		w.res.Recovered++
+	case ingest.Unsupported:
+		w.res.Unsupported++
+	}
+}
+
+func (p *Poller) log() *slog.Logger { return poller.Logger(p.Log) }
 
 func (p *Poller) report(res Result, err error) {
-	dims := map[string]string{"provider": axpay.Name}
-	if p.Metrics != nil && !res.LeaseHeld {
-		for _, m := range []struct {
-			name string
-			v    int
-		}{
-			{"reconcile_fetched", res.Fetched}, {"reconcile_already_known", res.AlreadyKnown},
-			{"reconcile_reconciled_missing", res.ReconciledMissing}, {"reconcile_webhook_failed", res.WebhookFailed},
-			{"reconcile_invalid", res.InvalidTotal()}, {"reconcile_pages", res.Pages},
-		} {
-			p.Metrics.Add(m.name, float64(m.v), dims)
-		}
-		p.Metrics.Add("reconcile_duration_ms", float64(res.Duration.Milliseconds()), dims)
-		if err != nil {
-			p.Metrics.Add("reconcile_errors", 1, dims)
-		}
-	}
-	attrs := []any{"provider", axpay.Name, "lease_held", res.LeaseHeld, "stopped", res.Stopped,
-		"fetched", res.Fetched, "already_known", res.AlreadyKnown, "reconciled_missing", res.ReconciledMissing,
-		"recovered", res.Recovered, "unsupported", res.Unsupported, "webhook_failed", res.WebhookFailed,
-		"invalid", res.InvalidTotal(), "pages", res.Pages, "duration_ms", res.Duration.Milliseconds()}
-	if !res.From.IsZero() {
-		attrs = append(attrs, "from", res.From.UTC().Format(time.RFC3339))
-	}
+	attrs := []any{"from", res.From.UTC().Format(time.RFC3339), "sweep_done", res.SweepDone}
 	if !res.Cursor.IsZero() {
 		attrs = append(attrs, "cursor", res.Cursor.UTC().Format(time.RFC3339Nano))
 	}
-	if err != nil {
-		p.log().Error("reconcile run", append(attrs, "error", err.Error())...)
-		return
+	if !res.SweepFrom.IsZero() {
+		attrs = append(attrs, "sweep_from", res.SweepFrom.UTC().Format(time.RFC3339))
 	}
-	p.log().Info("reconcile run", attrs...)
+	poller.Report(p.Log, p.Metrics, "reconcile", axpay.Name, res.Stopped, res.Duration, err, []poller.Count{
+		{Name: "pages", Value: res.Pages}, {Name: "fetched", Value: res.Fetched}, {Name: "repeated", Value: res.Repeated},
+		{Name: "already_known", Value: res.AlreadyKnown}, {Name: "reconciled_missing", Value: res.ReconciledMissing},
+		{Name: "recovered", Value: res.Recovered}, {Name: "unsupported", Value: res.Unsupported},
+		{Name: "webhook_failed", Value: res.WebhookFailed}, {Name: "invalid", Value: res.InvalidTotal()},
+	}, attrs...)
 }

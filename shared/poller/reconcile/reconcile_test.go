@@ -23,8 +23,10 @@ import (
 	"github.com/payhooks/payhooks/shared/pipeline/ingest"
 	"github.com/payhooks/payhooks/shared/pipeline/webhook"
 	"github.com/payhooks/payhooks/shared/platform/secrets"
+	"github.com/payhooks/payhooks/shared/poller"
 	"github.com/payhooks/payhooks/shared/provider/axpay"
 	"github.com/payhooks/payhooks/shared/provider/axpay/axpaytest"
+	"github.com/payhooks/payhooks/shared/support/httpapi"
 	"github.com/payhooks/payhooks/shared/tooling/devstack/stacktest"
 )
 
@@ -94,7 +96,7 @@ func newFixture(t *testing.T, n int, pub *secp256k1.PublicKey) *fixture {
 	return f
 }
 
-func (f *fixture) poller(in Ingester) *Poller {
+func (f *fixture) poller(in poller.Ingester) *Poller {
 	if in == nil {
 		in = f.in
 	}
@@ -191,8 +193,9 @@ func TestReconcileFillsWebhookGaps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Fetched != 10 || res.AlreadyKnown != 7 || res.ReconciledMissing != 3 || res.WebhookFailed != 2 ||
-		res.Pages != 3 || res.InvalidTotal() != 0 || res.Stopped != "" || res.LeaseHeld {
+	// The tail pass reads the 10 in 3 pages; the first run's sweep reads them again.
+	if res.Fetched != 20 || res.Repeated != 10 || res.AlreadyKnown != 7 || res.ReconciledMissing != 3 || res.WebhookFailed != 2 ||
+		res.Pages != 6 || res.InvalidTotal() != 0 || res.Stopped != poller.Done || !res.SweepDone {
 		t.Fatalf("first poll %+v", res)
 	}
 	if !res.From.Equal(f.clock.Now().Add(-DefaultLookback)) {
@@ -201,9 +204,10 @@ func TestReconcileFillsWebhookGaps(t *testing.T) {
 	if got, want := f.cursor(t, p), f.txs[9].CreatedTime(); !got.Equal(want) {
 		t.Errorf("cursor %s, want %s", got, want)
 	}
-	q := f.srv.LastQuery()
-	if q.Get("orderBy") != "createdAt" || q.Get("order") != "asc" || q.Get("limit") != "4" {
-		t.Errorf("query %v", q)
+	q := f.srv.Queries()[1]
+	if q.Get("orderBy") != "createdAt" || q.Get("order") != "asc" || q.Get("limit") != "4" ||
+		q.Get("createdAtGte") != strconv.FormatInt(f.txs[3].CreatedAt, 10) || q.Get("offset") != "1" {
+		t.Errorf("second page asked with %v; want from the 4th row's createdAt, past that one row", q)
 	}
 
 	evs := f.events(t)
@@ -229,6 +233,7 @@ func TestReconcileFillsWebhookGaps(t *testing.T) {
 
 	// A second poll, later, finds nothing new and re-reads only the overlap.
 	f.clock.Add(5 * time.Minute)
+	before := len(f.srv.Queries())
 	res, err = p.Run(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -236,7 +241,7 @@ func TestReconcileFillsWebhookGaps(t *testing.T) {
 	if res.ReconciledMissing != 0 || res.AlreadyKnown != res.Fetched {
 		t.Fatalf("second poll %+v", res)
 	}
-	if gte := f.srv.LastQuery().Get("createdAtGte"); gte != strconv.FormatInt(f.txs[9].CreatedTime().Add(-DefaultOverlap).UnixMilli(), 10) {
+	if gte := f.srv.Queries()[before].Get("createdAtGte"); gte != strconv.FormatInt(f.txs[9].CreatedTime().Add(-DefaultOverlap).UnixMilli(), 10) {
 		t.Errorf("second poll createdAtGte %s", gte)
 	}
 	if msgs := f.env.Messages(t); len(msgs) != 0 {
@@ -253,7 +258,7 @@ func TestReconcileFillsWebhookGaps(t *testing.T) {
 // failAfter ingests normally, and once n events went through makes the fake API fail the
 // next request: a run that dies after its first page.
 type failAfter struct {
-	in    Ingester
+	in    poller.Ingester
 	n     int
 	calls int
 	fail  func()
@@ -275,7 +280,7 @@ func TestReconcileInterruptedThenResumed(t *testing.T) {
 	p.PageSize = 4
 	p.Overlap = 2 * time.Minute
 	res, err := p.Run(context.Background())
-	var se *axpay.StatusError
+	var se *httpapi.StatusError
 	if !errors.As(err, &se) || se.StatusCode != http.StatusServiceUnavailable {
 		t.Fatalf("err %v, want the injected 503", err)
 	}
@@ -292,14 +297,16 @@ func TestReconcileInterruptedThenResumed(t *testing.T) {
 	p = f.poller(nil)
 	p.PageSize = 4
 	p.Overlap = 2 * time.Minute
+	before := len(f.srv.Queries())
 	res, err = p.Run(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.LeaseHeld || res.Fetched != 9 || res.AlreadyKnown != 3 || res.ReconciledMissing != 6 {
+	// Tail: tx 2..10 (3 known, 6 missing); then the sweep, never run yet, reads all 10.
+	if res.Stopped != poller.Done || res.Fetched != 19 || res.Repeated != 9 || res.AlreadyKnown != 4 || res.ReconciledMissing != 6 {
 		t.Fatalf("rerun %+v", res)
 	}
-	if gte := f.srv.LastQuery().Get("createdAtGte"); gte != strconv.FormatInt(f.txs[1].CreatedAt, 10) {
+	if gte := f.srv.Queries()[before].Get("createdAtGte"); gte != strconv.FormatInt(f.txs[1].CreatedAt, 10) {
 		t.Errorf("rerun createdAtGte %s, want tx 2's createdAt", gte)
 	}
 	if n := len(f.events(t)); n != 10 {
@@ -329,7 +336,7 @@ func TestReconcileCursorNeverMovesBack(t *testing.T) {
 	// --since re-reads older history without moving the cursor back either.
 	p.Since = 2 * time.Hour
 	res, err := p.Run(ctx)
-	if err != nil || res.Fetched != 3 || !res.From.Equal(f.clock.Now().Add(-2*time.Hour)) {
+	if err != nil || res.Fetched != 6 || !res.From.Equal(f.clock.Now().Add(-2*time.Hour)) {
 		t.Fatalf("since run %+v %v", res, err)
 	}
 	if got := f.cursor(t, p); !got.Equal(f.txs[2].CreatedTime()) {
@@ -345,7 +352,7 @@ func TestReconcileUnauthorized(t *testing.T) {
 	f := newFixture(t, 3, other.PubKey())
 	p := f.poller(nil)
 	_, err = p.Run(context.Background())
-	var ae *axpay.AuthError
+	var ae *httpapi.StatusError
 	if !errors.Is(err, ErrUnauthorized) || !errors.Is(err, axpay.ErrUnauthorized) || !errors.As(err, &ae) || ae.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("err %v, want a typed auth error", err)
 	}
@@ -369,7 +376,7 @@ func TestReconcileLeaseHeld(t *testing.T) {
 	}
 	p := f.poller(nil)
 	res, err := p.Run(context.Background())
-	if err != nil || !res.LeaseHeld || res.Fetched != 0 {
+	if err != nil || res.Stopped != poller.LeaseHeld || res.Fetched != 0 {
 		t.Fatalf("run under a held lease: %+v %v", res, err)
 	}
 	if f.srv.Requests() != 0 {
@@ -379,13 +386,13 @@ func TestReconcileLeaseHeld(t *testing.T) {
 	if err := p.lease().Release(context.Background(), "me"); err != nil {
 		t.Fatal(err)
 	}
-	if res, _ := p.Run(context.Background()); !res.LeaseHeld {
+	if res, _ := p.Run(context.Background()); res.Stopped != poller.LeaseHeld {
 		t.Fatal("lease released by a non-owner")
 	}
 	// Once it expires (its holder crashed), the next run takes it over.
 	f.clock.Add(5*time.Minute + time.Millisecond)
 	res, err = p.Run(context.Background())
-	if err != nil || res.LeaseHeld || res.ReconciledMissing != 3 {
+	if err != nil || res.Stopped != poller.Done || res.ReconciledMissing != 3 {
 		t.Fatalf("run after expiry: %+v %v", res, err)
 	}
 }
@@ -397,7 +404,7 @@ func TestReconcileStopsBeforeDeadline(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	res, err := p.Run(ctx)
-	if err != nil || res.Stopped != StoppedDeadline || f.srv.Requests() != 0 {
+	if err != nil || res.Stopped != poller.Deadline || f.srv.Requests() != 0 {
 		t.Fatalf("%+v %v, %d requests", res, err, f.srv.Requests())
 	}
 }

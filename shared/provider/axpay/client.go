@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"iter"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -17,7 +16,6 @@ import (
 
 	"github.com/payhooks/payhooks/shared/support/httpapi"
 	"github.com/payhooks/payhooks/shared/support/money"
-	"github.com/payhooks/payhooks/shared/support/redact"
 )
 
 // DefaultBaseURL is AXpay's production API.
@@ -37,47 +35,17 @@ const (
 
 const maxResponseBytes = 16 << 20
 
-// ErrUnauthorized matches every *AuthError with errors.Is.
-var ErrUnauthorized = errors.New("axpay: unauthorized")
+// ErrUnauthorized matches (errors.Is) the *httpapi.StatusError of a 401 or 403: the API key
+// (private key, client id or signing scheme) is wrong. It is never retried; a fresh key
+// would be made the same way.
+var ErrUnauthorized = httpapi.ErrUnauthorized
 
 // ErrUnexpectedResponse reports a 2xx body that is not a transaction list in any shape we
 // accept; retrying would not help.
 var ErrUnexpectedResponse = errors.New("axpay: unexpected response")
 
-// AuthError is a 401 or 403: the API key (private key, client id or signing scheme) is
-// wrong. It is never retried; a fresh key would be made the same way.
-type AuthError struct {
-	StatusCode int
-	Message    string // the server's message, truncated, emails masked
-}
-
-func (e *AuthError) Error() string {
-	if e.Message != "" {
-		return fmt.Sprintf("axpay: HTTP %d: %s", e.StatusCode, e.Message)
-	}
-	return fmt.Sprintf("axpay: HTTP %d", e.StatusCode)
-}
-
-func (e *AuthError) Is(target error) bool { return target == ErrUnauthorized }
-
-// StatusError is any other non-2xx answer.
-type StatusError struct {
-	StatusCode int
-	RetryAfter time.Duration // from the Retry-After header, 0 if none
-	Message    string
-}
-
-func (e *StatusError) Error() string {
-	if e.Message != "" {
-		return fmt.Sprintf("axpay: HTTP %d: %s", e.StatusCode, e.Message)
-	}
-	return fmt.Sprintf("axpay: HTTP %d", e.StatusCode)
-}
-
-// Retryable reports whether the same request may succeed later (429 and 5xx).
-func (e *StatusError) Retryable() bool {
-	return e.StatusCode == http.StatusTooManyRequests || e.StatusCode >= 500
-}
+// apiName names AXpay in an *httpapi.StatusError.
+const apiName = "axpay"
 
 // transportError is a failure to get an answer at all; always worth another attempt.
 type transportError struct{ err error }
@@ -287,9 +255,11 @@ func decodePageDepth(body []byte, depth int) (Page, error) {
 		}
 		if p.Total == nil {
 			for _, k := range totalKeys {
-				var n int64
-				if v, ok := obj[k]; ok && json.Unmarshal(v, &n) == nil && n >= 0 {
-					p.Total = &n
+				// A pointer, so that "total": null is no total rather than a total of 0,
+				// which would end the list after one page.
+				var n *int64
+				if v, ok := obj[k]; ok && json.Unmarshal(v, &n) == nil && n != nil && *n >= 0 {
+					p.Total = n
 					break
 				}
 			}
@@ -297,87 +267,6 @@ func decodePageDepth(body []byte, depth int) (Page, error) {
 		return p, nil
 	}
 	return Page{}, fmt.Errorf("%w: neither an array nor an object", ErrUnexpectedResponse)
-}
-
-// Pager walks the list with limit/offset, one page per Next, so that a caller can save a
-// cursor after each page. It stops at an empty page, at a page shorter than the limit
-// (unless AXpay reports a total, which is trusted instead because a server may cap the
-// limit silently), once the offset reaches the total, or at a page longer than the limit
-// (the server ignored paging, so asking again would repeat it).
-//
-// Offsets shift when transactions are added in front of them: for reconciliation sort by
-// createdAt ascending and move createdAtGte forward rather than relying on offset alone.
-type Pager struct {
-	c      *Client
-	f      Filter
-	offset int
-	done   bool
-	total  *int64
-}
-
-// Pager starts at f.Offset with f.Limit (DefaultPageSize when zero) per page.
-func (c *Client) Pager(f Filter) *Pager {
-	if f.Limit <= 0 {
-		f.Limit = DefaultPageSize
-	}
-	return &Pager{c: c, f: f, offset: f.Offset}
-}
-
-// More reports whether Next may return more transactions.
-func (p *Pager) More() bool { return !p.done }
-
-// Offset is the offset the next page will be asked from.
-func (p *Pager) Offset() int { return p.offset }
-
-// Total is the last total AXpay reported, nil if none.
-func (p *Pager) Total() *int64 { return p.total }
-
-// Next fetches the next page; after the last one it returns nil, nil. On error the
-// position is unchanged, so Next may be called again.
-func (p *Pager) Next(ctx context.Context) ([]json.RawMessage, error) {
-	if p.done {
-		return nil, nil
-	}
-	f := p.f
-	f.Offset = p.offset
-	page, err := p.c.ListTransactions(ctx, f)
-	if err != nil {
-		return nil, err
-	}
-	n := len(page.Transactions)
-	p.offset += n
-	if page.Total != nil {
-		p.total = page.Total
-	}
-	switch {
-	case n == 0, n > f.Limit:
-		p.done = true
-	case p.total != nil:
-		p.done = int64(p.offset) >= *p.total
-	default:
-		p.done = n < f.Limit
-	}
-	return page.Transactions, nil
-}
-
-// Transactions yields every transaction matching f, page by page; an error is yielded once
-// and ends the sequence.
-func (c *Client) Transactions(ctx context.Context, f Filter) iter.Seq2[json.RawMessage, error] {
-	return func(yield func(json.RawMessage, error) bool) {
-		p := c.Pager(f)
-		for p.More() {
-			txs, err := p.Next(ctx)
-			if err != nil {
-				yield(nil, err)
-				return
-			}
-			for _, tx := range txs {
-				if !yield(tx, nil) {
-					return
-				}
-			}
-		}
-	}
 }
 
 // get makes the request with retries: 429, 5xx and transport errors are retried with
@@ -415,10 +304,10 @@ func (c *Client) get(ctx context.Context, u string) ([]byte, error) {
 }
 
 func (c *Client) retryWait(err error, attempt int) (time.Duration, bool) {
-	var se *StatusError
+	se, isStatus := httpapi.AsStatusError(err)
 	var te *transportError
 	switch {
-	case errors.As(err, &se) && se.Retryable():
+	case isStatus && se.Retryable():
 		if se.RetryAfter > 0 {
 			limit := c.MaxRetryAfter
 			if limit <= 0 {
@@ -513,18 +402,10 @@ func (c *Client) once(ctx context.Context, u string) ([]byte, error) {
 	if len(body) > maxResponseBytes {
 		return nil, fmt.Errorf("%w: body larger than %d bytes", ErrUnexpectedResponse, maxResponseBytes)
 	}
-	switch code := resp.StatusCode; {
-	case code >= 200 && code < 300:
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return body, nil
-	case code == http.StatusUnauthorized || code == http.StatusForbidden:
-		return nil, &AuthError{StatusCode: code, Message: serverMessage(body)}
-	default:
-		return nil, &StatusError{
-			StatusCode: code,
-			RetryAfter: httpapi.RetryAfter(resp.Header.Get("Retry-After"), c.now()),
-			Message:    serverMessage(body),
-		}
 	}
+	return nil, httpapi.NewStatusError(apiName, resp, body, c.now())
 }
 
 // withoutURL drops the request URL from transport errors: its query may hold a filter's
@@ -535,29 +416,4 @@ func withoutURL(err error) error {
 		return fmt.Errorf("%s: %w", strings.ToLower(ue.Op), ue.Err)
 	}
 	return err
-}
-
-// serverMessage keeps a short, email-masked message from an error body for the logs.
-func serverMessage(body []byte) string {
-	var m struct {
-		Message string `json:"message"`
-		Error   any    `json:"error"`
-	}
-	msg := ""
-	if json.Unmarshal(body, &m) == nil {
-		msg = m.Message
-		if s, ok := m.Error.(string); ok && msg == "" {
-			msg = s
-		}
-	}
-	if len(msg) > 200 {
-		msg = msg[:200] + "..."
-	}
-	fields := strings.Fields(msg)
-	for i, f := range fields {
-		if strings.Contains(f, "@") {
-			fields[i] = redact.Email(f)
-		}
-	}
-	return strings.Join(fields, " ")
 }

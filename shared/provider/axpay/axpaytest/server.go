@@ -109,6 +109,11 @@ type Server struct {
 	Messages func() []string
 	Shape    Shape
 	MaxLimit int // when > 0, larger limits are silently cut, as real APIs often do
+	// NoTotal leaves the total out of every shape, as many APIs do.
+	NoTotal bool
+	// Page, when set, rewrites every page before it is sent (called without the lock
+	// held, so it may Seed): a hostile API repeating rows, or rows inserted while paging.
+	Page func(q url.Values, page []Transaction) []Transaction
 
 	pub *secp256k1.PublicKey
 	hs  *httptest.Server
@@ -278,7 +283,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	list := q.apply(s.txs, s.MaxLimit)
+	rewrite, noTotal := s.Page, s.NoTotal
 	s.mu.Unlock()
+	if rewrite != nil {
+		list.page = rewrite(r.URL.Query(), list.page)
+	}
+	var total any = list.total
+	if noTotal {
+		total = nil
+	}
 
 	items := make([]json.RawMessage, len(list.page))
 	for i, t := range list.page {
@@ -288,13 +301,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case ShapeArray:
 		writeJSON(w, http.StatusOK, items)
 	case ShapeTransactions:
-		writeJSON(w, http.StatusOK, map[string]any{"transactions": items, "count": list.total})
+		writeJSON(w, http.StatusOK, map[string]any{"transactions": items, "count": total})
 	case ShapeItems:
 		writeJSON(w, http.StatusOK, map[string]any{"items": items})
 	case ShapeDocs:
-		writeJSON(w, http.StatusOK, map[string]any{"success": true, "data": map[string]any{"docs": items, "totalDocs": list.total}})
+		writeJSON(w, http.StatusOK, map[string]any{"success": true, "data": map[string]any{"docs": items, "totalDocs": total}})
 	default:
-		writeJSON(w, http.StatusOK, map[string]any{"data": items, "total": list.total})
+		writeJSON(w, http.StatusOK, map[string]any{"data": items, "total": total})
 	}
 }
 
