@@ -46,6 +46,7 @@ func axsLink(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.StringVar(&req.WebhookURL, "webhook-url", "", "webhook URL overriding the Merchant Branding one")
 	fs.StringVar(&req.SuccessURL, "success-url", "", "success redirect overriding the Merchant Branding one")
 	fs.StringVar(&req.FailURL, "fail-url", "", "fail redirect overriding the Merchant Branding one")
+	fs.IntVar(&req.Expiry, "expiry", 0, "seconds the link stays payable, e.g. 300 (default: AXS's)")
 	linkID := fs.String("merchant-link-id", "", "payment link id (default: the secret's merchantLinkId)")
 	env := fs.String("env", "", "uat or production (default: the secret's linkBaseUrl, else uat)")
 	baseURL := fs.String("base-url", "", "checkout base URL, overriding --env")

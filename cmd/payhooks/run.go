@@ -103,7 +103,10 @@ func startLocal(ctx context.Context, ddbPort, motoPort, gwPort int, logOut io.Wr
 	ls.deps.Metrics = nil // EMF lines are for CloudWatch; locally they would drown the logs
 	var routes []gateway.Route
 	for _, w := range registry.Webhooks {
-		routes = append(routes, gateway.Route{Method: w.Method, Path: w.Path, Handler: ls.deps.Webhook(w.Provider, w.New).Lambda})
+		h := ls.deps.Webhook(w.Provider, w.New).Lambda
+		for _, m := range w.Methods() {
+			routes = append(routes, gateway.Route{Method: m, Path: w.Path, Handler: h})
+		}
 	}
 	if err := ls.startFakeAXpay(ctx, filepath.Join(root, localSecretsFile)); err != nil {
 		return fail(err)
@@ -152,7 +155,9 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 Routes:
 `, ls.addr, ls.stack.DynamoDBEndpoint, ls.resources.Table, ls.stack.MotoEndpoint, ls.resources.Queues.URL, localSecretsFile)
 	for _, w := range registry.Webhooks {
-		fmt.Fprintf(stdout, "  %s %s\n", w.Method, w.Path)
+		for _, m := range w.Methods() {
+			fmt.Fprintf(stdout, "  %s %s\n", m, w.Path)
+		}
 	}
 	fmt.Fprintf(stdout, "Fake AXpay API    %s   (5 transactions never sent as webhooks:\n"+
 		"                  go run ./cmd/payhooks reconcile axpay --base-url %s)\n", ls.axpayURL, ls.axpayURL)

@@ -98,7 +98,7 @@ func pickSample(samples []provider.Sample, name string) (provider.Sample, error)
 }
 
 func post(ctx context.Context, url string, s provider.Sample) (int, []byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(s.Body))
+	req, err := http.NewRequestWithContext(ctx, s.HTTPMethod(), url, bytes.NewReader(s.Body))
 	if err != nil {
 		return 0, nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/payhooks/payhooks/shared/pipeline/event"
@@ -20,6 +21,7 @@ type Request struct {
 	Route      string            // route template, e.g. "POST /webhooks/cxtn/{token}"; safe to log
 	Headers    map[string]string // lower-case names
 	PathParams map[string]string // may hold secrets (URL tokens): never log
+	Query      string            // raw query string, still URL-encoded (AXS puts its JWE there): never log
 	SourceIP   string
 	Body       []byte
 	RequestID  string
@@ -122,9 +124,24 @@ func AsRejection(err error) (*Rejection, bool) {
 // provider's verification code.
 type Sample struct {
 	Name    string            // variant, matched case-insensitively by `payhooks send --status`
-	Path    string            // request path, e.g. /webhooks/instaxchange or /webhooks/cxtn/<token>
+	Method  string            // HTTP method; empty means POST
+	Path    string            // request path, e.g. /webhooks/cxtn/<token>; may end in ?<query>
 	Headers map[string]string // e.g. the signature header; content-type is added by the sender
 	Body    []byte
+}
+
+// HTTPMethod is the method the sample is sent with.
+func (s Sample) HTTPMethod() string {
+	if s.Method == "" {
+		return http.MethodPost
+	}
+	return s.Method
+}
+
+// SplitPath returns the sample's path without its query, and the raw query string.
+func (s Sample) SplitPath() (path, rawQuery string) {
+	path, rawQuery, _ = strings.Cut(s.Path, "?")
+	return path, rawQuery
 }
 
 // SampleFunc builds a provider's samples from its secret document.

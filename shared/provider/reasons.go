@@ -21,6 +21,7 @@ const (
 	ReasonP2CTooLarge          Reason = "p2c_too_large"         // 401
 	ReasonSourceIP             Reason = "source_ip_not_allowed" // 403
 	ReasonBadJWE               Reason = "bad_jwe"               // 400
+	ReasonInflatedTooLarge     Reason = "inflated_too_large"    // 400: a zip DEF plaintext past its bound
 	ReasonBadJSON              Reason = "bad_json"              // 400
 	ReasonDuplicateMember      Reason = "duplicate_member"      // 400
 	ReasonBadData              Reason = "bad_data"              // 400

@@ -3,6 +3,7 @@ package webhook
 import (
 	"context"
 	"encoding/base64"
+	"net/url"
 	"strings"
 	"time"
 
@@ -62,11 +63,25 @@ func FromAPIGateway(e *events.APIGatewayV2HTTPRequest) (*provider.Request, *prov
 		Route:      route,
 		Headers:    headers,
 		PathParams: e.PathParameters,
+		Query:      rawQuery(e),
 		SourceIP:   e.RequestContext.HTTP.SourceIP,
 		Body:       body,
 		RequestID:  e.RequestContext.RequestID,
 		ReceivedAt: received,
 	}, nil
+}
+
+// rawQuery is the query string as received. Payload 2.0 always carries rawQueryString; an
+// event written by hand (sam local invoke) may hold only the parsed parameters.
+func rawQuery(e *events.APIGatewayV2HTTPRequest) string {
+	if e.RawQueryString != "" || len(e.QueryStringParameters) == 0 {
+		return e.RawQueryString
+	}
+	q := url.Values{}
+	for k, v := range e.QueryStringParameters {
+		q.Set(k, v)
+	}
+	return q.Encode()
 }
 
 // ToAPIGateway renders a response for API Gateway.

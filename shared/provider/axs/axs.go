@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
@@ -66,10 +67,11 @@ func New(src secrets.Source, secretName string) provider.Provider {
 
 func (p *axsProvider) Name() string { return Name }
 
-// Verify decrypts the webhook and returns its plaintext. The body is either {"data": "<JWE>"}
-// (the form AXS's API uses for requests) or the bare compact JWE.
+// Verify decrypts the webhook and returns its plaintext. The JWE may come in any form AXS
+// or its integrations use (see compactFrom); the event id comes from the plaintext, so one
+// token delivered in two forms is one event.
 func (p *axsProvider) Verify(ctx context.Context, req *provider.Request) ([]byte, error) {
-	compact, err := extractCompact(req.Body)
+	compact, err := compactFrom(req)
 	if err != nil {
 		return nil, err
 	}
@@ -98,26 +100,62 @@ func (p *axsProvider) Verify(ctx context.Context, req *provider.Request) ([]byte
 	return plaintext, nil
 }
 
-// extractCompact finds the compact JWE in the body. Anything that is neither a JSON wrapper
-// with a string "data" nor a bare token is garbage (400), not an authentication failure.
-func extractCompact(body []byte) (string, error) {
-	body = bytes.TrimSpace(body)
-	if len(body) == 0 {
-		return "", provider.BadRequest(ReasonBadJWE, errors.New("empty body"))
+// compactFrom finds the compact JWE. AXS's own plugin reads it from the URL's data
+// parameter whatever the method, so that comes first; otherwise the body holds it as
+// {"data": "<JWE>"} (the form of AXS's API requests), as a form field data=<JWE>, or bare.
+// A compact JWE is base64url and dots, so a body with '=' or '&' can only be a form. When
+// the query names data, the body is not read: one request, one token.
+func compactFrom(req *provider.Request) (string, error) {
+	if tok, ok, err := dataParam(req.Query, "query"); ok || err != nil {
+		return tok, err
 	}
-	if body[0] == '{' {
-		var w struct {
-			Data *string `json:"data"`
+	body := bytes.TrimSpace(req.Body)
+	switch {
+	case len(body) == 0:
+		return "", provider.BadRequest(ReasonBadJWE, errors.New("no data parameter and an empty body"))
+	case body[0] == '{':
+		return jsonData(body)
+	case bytes.ContainsAny(body, "=&"):
+		tok, ok, err := dataParam(string(body), "form body")
+		if !ok && err == nil {
+			err = provider.BadRequest(ReasonBadJWE, errors.New("form body has no data field"))
 		}
-		if err := json.Unmarshal(body, &w); err != nil {
-			return "", provider.BadRequest(ReasonBadJWE, fmt.Errorf("wrapper is not JSON: %w", err))
-		}
-		if w.Data == nil || strings.TrimSpace(*w.Data) == "" {
-			return "", provider.BadRequest(ReasonBadJWE, errors.New(`wrapper has no "data" string`))
-		}
-		return strings.TrimSpace(*w.Data), nil
+		return tok, err
 	}
 	return string(body), nil
+}
+
+// dataParam reads the one data field of a URL-encoded query or form. Other fields, even
+// malformed ones, are not ours to judge; a data field given twice is ambiguous and refused.
+func dataParam(encoded, where string) (string, bool, error) {
+	if encoded == "" {
+		return "", false, nil
+	}
+	values, _ := url.ParseQuery(encoded) // keeps every well-formed pair despite an error
+	data, ok := values["data"]
+	switch {
+	case !ok:
+		return "", false, nil
+	case len(data) != 1:
+		return "", true, provider.BadRequest(ReasonBadJWE, fmt.Errorf("%s names data %d times", where, len(data)))
+	case strings.TrimSpace(data[0]) == "":
+		return "", true, provider.BadRequest(ReasonBadJWE, fmt.Errorf("%s has an empty data field", where))
+	}
+	return strings.TrimSpace(data[0]), true, nil
+}
+
+// jsonData reads the {"data": "<JWE>"} wrapper.
+func jsonData(body []byte) (string, error) {
+	var w struct {
+		Data *string `json:"data"`
+	}
+	if err := json.Unmarshal(body, &w); err != nil {
+		return "", provider.BadRequest(ReasonBadJWE, fmt.Errorf("wrapper is not JSON: %w", err))
+	}
+	if w.Data == nil || strings.TrimSpace(*w.Data) == "" {
+		return "", provider.BadRequest(ReasonBadJWE, errors.New(`wrapper has no "data" string`))
+	}
+	return strings.TrimSpace(*w.Data), nil
 }
 
 // Webhook is the decrypted AXS notification.
@@ -255,7 +293,12 @@ var samplePayloads = []struct{ name, body string }{
 	{StatusSuccess, `{"amount":"10.23","currency":"SGD","transactionRef":"1428191406936641536","merchantRef":"Ref123","status":"SUCCESS","responseCode":"00","paymentScheme":"VISA","paymentDateTime":"2026-01-16T01:22:46.010508Z"}`},
 	{StatusDeclined, `{"amount":"25.50","currency":"SGD","transactionRef":"1428191406936641537","merchantRef":"Ref124","status":"DECLINED","responseCode":"05","paymentScheme":"MASTERCARD","paymentDateTime":"2026-01-16T01:25:03.118204Z"}`},
 	{StatusExpired, `{"amount":"101.01","currency":"SGD","transactionRef":"1448241333514969089","merchantRef":"Ref125","status":"EXPIRED","responseCode":"","paymentScheme":"PAYNOW","paymentDateTime":"2025-12-10T09:14:01.201466Z"}`},
+	{SampleGET, `{"amount":"42.00","currency":"SGD","transactionRef":"1428191406936641538","merchantRef":"Ref126","status":"SUCCESS","responseCode":"00","paymentScheme":"PAYNOW","paymentDateTime":"2026-01-16T02:03:11.402917Z"}`},
 }
+
+// SampleGET is the sample delivered the way AXS's own plugin reads it: a GET whose URL
+// carries the token as ?data=<JWE>. The others use the JSON body form.
+const SampleGET = "SUCCESS-GET"
 
 // Samples encrypts the sample webhooks with the first client secret, as AXS would.
 func Samples(secretDoc []byte) ([]provider.Sample, error) {
@@ -272,6 +315,10 @@ func Samples(secretDoc []byte) ([]provider.Sample, error) {
 		jwe, err := encrypt([]byte(sp.body), doc.ClientID, active[0], nil)
 		if err != nil {
 			return nil, err
+		}
+		if sp.name == SampleGET {
+			out = append(out, provider.Sample{Name: sp.name, Method: "GET", Path: SamplePath + "?data=" + url.QueryEscape(jwe)})
+			continue
 		}
 		body, err := json.Marshal(map[string]string{"data": jwe})
 		if err != nil {

@@ -70,6 +70,12 @@ func req(body []byte) *provider.Request {
 	return &provider.Request{Route: "POST /webhooks/axs", Body: body, ReceivedAt: time.Now()}
 }
 
+// sampleReq is the request a sample makes: its method, body and query string.
+func sampleReq(s provider.Sample) *provider.Request {
+	path, query := s.SplitPath()
+	return &provider.Request{Route: s.HTTPMethod() + " " + path, Body: s.Body, Query: query, ReceivedAt: time.Now()}
+}
+
 func wantRejection(t *testing.T, err error, kind provider.Kind, reason provider.Reason) {
 	t.Helper()
 	r, ok := provider.AsRejection(err)
@@ -99,6 +105,7 @@ func TestSamplesNormalize(t *testing.T) {
 		"SUCCESS":  {"success.json", "payment.succeeded", event.Succeeded, "10.23", 1023, "", "2026-01-16T01:22:46.010508Z", "Ref123", "VISA"},
 		"DECLINED": {"declined.json", "payment.failed", event.Failed, "25.50", 2550, "05", "2026-01-16T01:25:03.118204Z", "Ref124", "MASTERCARD"},
 		"EXPIRED":  {"expired.json", "payment.expired", event.Expired, "101.01", 10101, "", "2025-12-10T09:14:01.201466Z", "Ref125", "PAYNOW"},
+		SampleGET:  {"success_get.json", "payment.succeeded", event.Succeeded, "42.00", 4200, "", "2026-01-16T02:03:11.402917Z", "Ref126", "PAYNOW"},
 	}
 	if len(samples) != len(want) {
 		t.Fatalf("%d samples, want %d", len(samples), len(want))
@@ -109,11 +116,11 @@ func TestSamplesNormalize(t *testing.T) {
 			if !ok {
 				t.Fatalf("unexpected sample %q", s.Name)
 			}
-			if s.Path != "/webhooks/axs" {
+			if path, _ := s.SplitPath(); path != "/webhooks/axs" {
 				t.Errorf("path %q", s.Path)
 			}
 			p, derived := newTest(t)
-			plaintext, err := p.Verify(context.Background(), req(s.Body))
+			plaintext, err := p.Verify(context.Background(), sampleReq(s))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -129,7 +136,7 @@ func TestSamplesNormalize(t *testing.T) {
 			}
 			var pl Webhook
 			json.Unmarshal(plaintext, &pl)
-			if ev.ID != "axs:"+pl.TransactionRef+":"+s.Name || ev.ObjectRef != pl.TransactionRef {
+			if ev.ID != "axs:"+pl.TransactionRef+":"+pl.Status || ev.ObjectRef != pl.TransactionRef {
 				t.Errorf("id %q objectRef %q", ev.ID, ev.ObjectRef)
 			}
 			if ev.Provider != "axs" || string(ev.Type) != w.typ || ev.Status != w.status || ev.MerchantRef != w.merchantRef {
@@ -176,14 +183,14 @@ func TestSamplesFromDevSecrets(t *testing.T) {
 	}
 	p := New(secrets.File{Path: filepath.Join("..", "..", "..", "dev", "secrets.json")}, testSecretName)
 	for _, s := range samples {
-		if _, err := p.Verify(context.Background(), req(s.Body)); err != nil {
+		if _, err := p.Verify(context.Background(), sampleReq(s)); err != nil {
 			t.Errorf("%s: %v", s.Name, err)
 		}
 	}
 }
 
 func TestSamplePayloadsMatchFixtures(t *testing.T) {
-	files := map[string]string{StatusSuccess: "success.json", StatusDeclined: "declined.json", StatusExpired: "expired.json"}
+	files := map[string]string{StatusSuccess: "success.json", StatusDeclined: "declined.json", StatusExpired: "expired.json", SampleGET: "success_get.json"}
 	for _, sp := range samplePayloads {
 		if got := fixture(t, files[sp.name]); string(got) != sp.body {
 			t.Errorf("%s sample differs from testdata/%s", sp.name, files[sp.name])
@@ -342,7 +349,10 @@ func TestVerifyRejections(t *testing.T) {
 		{"alg other PBES2", wrap(mutateHeader(t, good, func(h map[string]any) { h["alg"] = "PBES2-HS256+A128KW" })), provider.KindUnauthorized, ReasonUnsupportedAlgorithm, 0},
 		{"alg A256KW", wrap(mutateHeader(t, good, func(h map[string]any) { h["alg"] = "A256KW" })), provider.KindUnauthorized, ReasonUnsupportedAlgorithm, 0},
 		{"enc A128CBC-HS256", wrap(mutateHeader(t, good, func(h map[string]any) { h["enc"] = "A128CBC-HS256" })), provider.KindUnauthorized, ReasonUnsupportedAlgorithm, 0},
-		{"zip", wrap(mutateHeader(t, good, func(h map[string]any) { h["zip"] = "DEF" })), provider.KindUnauthorized, ReasonUnsupportedAlgorithm, 0},
+		{"zip other than DEF", wrap(mutateHeader(t, good, func(h map[string]any) { h["zip"] = "GZIP" })), provider.KindUnauthorized, ReasonUnsupportedAlgorithm, 0},
+		{"zip not a string", wrap(mutateHeader(t, good, func(h map[string]any) { h["zip"] = 1 })), provider.KindUnauthorized, ReasonUnsupportedAlgorithm, 0},
+		// The header is GCM's additional data: a zip added afterwards fails authentication.
+		{"zip DEF added to a sealed token", wrap(mutateHeader(t, good, func(h map[string]any) { h["zip"] = "DEF" })), provider.KindUnauthorized, ReasonDecryptFailed, 2},
 		{"crit", wrap(mutateHeader(t, good, func(h map[string]any) { h["crit"] = []string{"exp"}; h["exp"] = 1 })), provider.KindUnauthorized, ReasonUnsupportedAlgorithm, 0},
 		{"p2c 1,000,000", wrap(mutateHeader(t, good, func(h map[string]any) { h["p2c"] = 1000000 })), provider.KindUnauthorized, ReasonP2CTooLarge, 0},
 		{"p2c 10,001", wrap(mutateHeader(t, good, func(h map[string]any) { h["p2c"] = 10001 })), provider.KindUnauthorized, ReasonP2CTooLarge, 0},

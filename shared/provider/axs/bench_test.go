@@ -6,9 +6,7 @@ import (
 	"crypto/cipher"
 	"crypto/pbkdf2"
 	"crypto/sha512"
-	"crypto/subtle"
 	"encoding/base64"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -53,9 +51,9 @@ func floorDecrypt(compact, secret string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	cek, err := aesKeyUnwrap(kw, seg[1])
-	if err != nil {
-		return nil, err
+	cek, ok := aesKeyUnwrap(kw, seg[1])
+	if !ok {
+		return nil, errors.New("key unwrap failed")
 	}
 	block, err := aes.NewCipher(cek)
 	if err != nil {
@@ -67,34 +65,6 @@ func floorDecrypt(compact, secret string) ([]byte, error) {
 	}
 	// The AAD is the protected header exactly as it appears in the token (RFC 7516 §5.2).
 	return gcm.Open(nil, seg[2], append(seg[3], seg[4]...), []byte(parts[0]))
-}
-
-var keyWrapIV = []byte{0xa6, 0xa6, 0xa6, 0xa6, 0xa6, 0xa6, 0xa6, 0xa6}
-
-// aesKeyUnwrap is RFC 3394 §2.2.2 (index-based unwrap).
-func aesKeyUnwrap(block cipher.Block, in []byte) ([]byte, error) {
-	if len(in)%8 != 0 || len(in) < 24 {
-		return nil, errors.New("key unwrap: bad length")
-	}
-	n := len(in)/8 - 1
-	var a [8]byte
-	copy(a[:], in[:8])
-	r := make([]byte, len(in)-8)
-	copy(r, in[8:])
-	var buf [16]byte
-	for j := 5; j >= 0; j-- {
-		for i := n; i >= 1; i-- {
-			binary.BigEndian.PutUint64(buf[:8], binary.BigEndian.Uint64(a[:])^uint64(n*j+i))
-			copy(buf[8:], r[(i-1)*8:i*8])
-			block.Decrypt(buf[:], buf[:])
-			copy(a[:], buf[:8])
-			copy(r[(i-1)*8:i*8], buf[8:])
-		}
-	}
-	if subtle.ConstantTimeCompare(a[:], keyWrapIV) != 1 {
-		return nil, errors.New("key unwrap: integrity check failed")
-	}
-	return r, nil
 }
 
 func TestFloorDecryptMatches(t *testing.T) {

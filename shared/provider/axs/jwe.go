@@ -2,8 +2,15 @@ package axs
 
 import (
 	"bytes"
+	"compress/flate"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/pbkdf2"
 	"crypto/rand"
+	"crypto/sha512"
+	"crypto/subtle"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -28,16 +35,20 @@ const (
 	MaxP2C = 10000
 	// minSaltInput is RFC 7518 §4.8.1.1's floor for the PBES2 salt input.
 	minSaltInput = 8
+	// MaxInflated bounds the plaintext of a "zip":"DEF" token. An AXS notification is a few
+	// hundred bytes; anything past this bound is refused before it is held in memory.
+	MaxInflated = 64 << 10
 )
 
-// Rejection reasons specific to the JWE envelope.
+// The reasons of the JWE envelope, under the names the tests and tools use here.
 const (
-	ReasonBadJWE               = "bad_jwe"
-	ReasonUnsupportedAlgorithm = "unsupported_algorithm"
-	ReasonP2CTooLarge          = "p2c_too_large"
-	ReasonInvalidP2C           = "invalid_p2c"
-	ReasonInvalidP2S           = "invalid_p2s"
-	ReasonDecryptFailed        = "decrypt_failed"
+	ReasonBadJWE               = provider.ReasonBadJWE
+	ReasonUnsupportedAlgorithm = provider.ReasonUnsupportedAlgorithm
+	ReasonP2CTooLarge          = provider.ReasonP2CTooLarge
+	ReasonInvalidP2C           = provider.ReasonInvalidP2C
+	ReasonInvalidP2S           = provider.ReasonInvalidP2S
+	ReasonDecryptFailed        = provider.ReasonDecryptFailed
+	ReasonInflatedTooLarge     = provider.ReasonInflatedTooLarge
 )
 
 // sizes of the decoded compact segments for PBES2-HS512+A256KW / A256GCM: a wrapped 256-bit
@@ -50,14 +61,18 @@ const (
 
 // token is a compact JWE whose envelope passed every check that needs no key.
 type token struct {
-	compact string
-	header  jweHeader
+	protected string // the header segment exactly as sent: GCM's additional data
+	header    jweHeader
+	wrapped   []byte // the encrypted content key
+	iv        []byte
+	sealed    []byte // ciphertext || tag, as cipher.AEAD opens it
 }
 
 type jweHeader struct {
-	Kid string
-	P2C int
-	P2S []byte // salt input, decoded
+	Kid     string
+	P2C     int
+	P2S     []byte // salt input, decoded
+	Deflate bool   // "zip":"DEF": the plaintext is a raw DEFLATE stream
 }
 
 // parseToken checks a compact JWE the way an attacker's input deserves: structure first,
@@ -83,14 +98,19 @@ func parseToken(compact string) (*token, error) {
 	if err := stringField(fields, "enc", &enc); err != nil || enc != ContentEncryption {
 		return nil, provider.Unauthorized(ReasonUnsupportedAlgorithm, fmt.Errorf("enc %.40q", enc))
 	}
-	// AXS compresses nothing and defines no extensions; refusing them keeps decompression
-	// bombs and half-understood semantics out.
-	for _, k := range []string{"zip", "crit"} {
-		if _, ok := fields[k]; ok {
-			return nil, provider.Unauthorized(ReasonUnsupportedAlgorithm, fmt.Errorf("header %q not supported", k))
-		}
+	// AXS's own decrypter is built with DEFLATE, so "zip":"DEF" is legal (and inflated
+	// under MaxInflated); no other compression and no extensions are.
+	if _, ok := fields["crit"]; ok {
+		return nil, provider.Unauthorized(ReasonUnsupportedAlgorithm, errors.New(`header "crit" not supported`))
 	}
 	h := jweHeader{}
+	if _, ok := fields["zip"]; ok {
+		var zip string
+		if err := stringField(fields, "zip", &zip); err != nil || zip != "DEF" {
+			return nil, provider.Unauthorized(ReasonUnsupportedAlgorithm, fmt.Errorf("zip %.40q", zip))
+		}
+		h.Deflate = true
+	}
 	if h.P2C, err = parseP2C(fields["p2c"]); err != nil {
 		return nil, err
 	}
@@ -120,7 +140,13 @@ func parseToken(compact string) (*token, error) {
 			return nil, provider.BadRequest(ReasonBadJWE, fmt.Errorf("%s is %d bytes, want %d", names[i], n, want[i]))
 		}
 	}
-	return &token{compact: compact, header: h}, nil
+	// Every segment is valid base64url by now (decodedLen), so decoding cannot fail.
+	t := &token{protected: parts[0], header: h}
+	t.wrapped, _ = base64.RawURLEncoding.DecodeString(parts[1])
+	t.iv, _ = base64.RawURLEncoding.DecodeString(parts[2])
+	t.sealed, _ = base64.RawURLEncoding.AppendDecode(nil, []byte(parts[3]))
+	t.sealed, _ = base64.RawURLEncoding.AppendDecode(t.sealed, []byte(parts[4]))
+	return t, nil
 }
 
 // headerFields decodes the protected header as one JSON object and refuses duplicate names:
@@ -215,16 +241,18 @@ func decodedLen(seg string) (int, error) {
 	return base64.RawURLEncoding.DecodedLen(len(seg)), nil
 }
 
-// decrypt tries each secret in order until one unwraps the key. The kid does not narrow the
+// decrypt tries each secret in order until one opens the token. The kid does not narrow the
 // choice: AXS's kid is the client id, not a secret id, so during a rotation either secret may
 // have been used whatever the kid says, and a kid we do not know is no reason to give up
 // before trying. beforeDerive runs before every key derivation.
+//
+// The decryption is the standard library's (PBKDF2-SHA512, RFC 3394 unwrap, AES-256-GCM)
+// rather than go-jose's: go-jose inflates "zip":"DEF" inside Decrypt under its own bound
+// (250 kB or 10x the input) and with an untyped error, and we need MaxInflated, refused as a
+// typed 400 before more is allocated. Tokens from npm jose and go-jose prove it (interop).
 func (t *token) decrypt(secrets []string, beforeDerive func(p2c int)) ([]byte, error) {
-	jwe, err := jose.ParseEncrypted(t.compact,
-		[]jose.KeyAlgorithm{jose.PBES2_HS512_A256KW}, []jose.ContentEncryption{jose.A256GCM})
-	if err != nil {
-		return nil, provider.BadRequest(ReasonBadJWE, err)
-	}
+	salt := make([]byte, 0, len(KeyAlgorithm)+1+len(t.header.P2S))
+	salt = append(append(append(salt, KeyAlgorithm...), 0), t.header.P2S...)
 	tried := 0
 	for _, s := range secrets {
 		if s == "" {
@@ -234,11 +262,90 @@ func (t *token) decrypt(secrets []string, beforeDerive func(p2c int)) ([]byte, e
 		if beforeDerive != nil {
 			beforeDerive(t.header.P2C)
 		}
-		if pt, err := jwe.Decrypt([]byte(s)); err == nil {
-			return pt, nil
+		pt, ok := t.open(s, salt)
+		if !ok {
+			continue
 		}
+		if t.header.Deflate {
+			return inflate(pt)
+		}
+		return pt, nil
 	}
 	return nil, provider.Unauthorized(ReasonDecryptFailed, fmt.Errorf("no active secret decrypts the token (%d tried)", tried))
+}
+
+// open derives the key-encryption key from secret (RFC 7518 §4.8: salt = UTF8(alg) || 0 ||
+// p2s), unwraps the content key and opens the GCM ciphertext; false means "not this secret
+// or not authentic", which the caller cannot and need not tell apart.
+func (t *token) open(secret string, salt []byte) ([]byte, bool) {
+	kek, err := pbkdf2.Key(sha512.New, secret, salt, t.header.P2C, 32)
+	if err != nil {
+		return nil, false
+	}
+	kw, err := aes.NewCipher(kek)
+	if err != nil {
+		return nil, false
+	}
+	cek, ok := aesKeyUnwrap(kw, t.wrapped)
+	if !ok {
+		return nil, false
+	}
+	block, err := aes.NewCipher(cek)
+	if err != nil {
+		return nil, false
+	}
+	gcm, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, false
+	}
+	pt, err := gcm.Open(nil, t.iv, t.sealed, []byte(t.protected))
+	return pt, err == nil
+}
+
+var keyWrapIV = [8]byte{0xa6, 0xa6, 0xa6, 0xa6, 0xa6, 0xa6, 0xa6, 0xa6}
+
+// aesKeyUnwrap is RFC 3394 §2.2.2 (index-based unwrap) with the default IV check.
+func aesKeyUnwrap(block cipher.Block, in []byte) ([]byte, bool) {
+	if len(in)%8 != 0 || len(in) < 24 {
+		return nil, false
+	}
+	n := len(in)/8 - 1
+	var a [8]byte
+	copy(a[:], in[:8])
+	r := bytes.Clone(in[8:])
+	var buf [16]byte
+	for j := 5; j >= 0; j-- {
+		for i := n; i >= 1; i-- {
+			binary.BigEndian.PutUint64(buf[:8], binary.BigEndian.Uint64(a[:])^uint64(n*j+i))
+			copy(buf[8:], r[(i-1)*8:i*8])
+			block.Decrypt(buf[:], buf[:])
+			copy(a[:], buf[:8])
+			copy(r[(i-1)*8:i*8], buf[8:])
+		}
+	}
+	return r, subtle.ConstantTimeCompare(a[:], keyWrapIV[:]) == 1
+}
+
+// inflate expands an authentic DEFLATE plaintext into a buffer of MaxInflated+1 bytes: a
+// stream that fills it is refused there, so a bomb costs at most that much memory.
+func inflate(compressed []byte) ([]byte, error) {
+	buf := make([]byte, MaxInflated+1)
+	r := flate.NewReader(bytes.NewReader(compressed))
+	n := 0
+	for {
+		m, err := r.Read(buf[n:])
+		n += m
+		if n > MaxInflated {
+			return nil, provider.BadRequest(ReasonInflatedTooLarge, fmt.Errorf("inflated plaintext exceeds %d bytes", MaxInflated))
+		}
+		if err == io.EOF {
+			return buf[:n:n], nil
+		}
+		if err != nil {
+			// io.ErrUnexpectedEOF here is a truncated stream, not the end of one.
+			return nil, provider.BadRequest(ReasonBadJWE, fmt.Errorf("inflate: %w", err))
+		}
+	}
 }
 
 // Decrypt opens a compact JWE made with one of secrets (AXS webhook data, or our own

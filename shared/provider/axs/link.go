@@ -23,6 +23,9 @@ const UATBaseURL = "https://checkout.svc.uat.pay.axs.com.sg/hpp/checkout/"
 const (
 	MaxMerchantRef = 40
 	MaxAmountCents = 999999900 // $9,999,999.00
+	// MaxExpiry bounds the link lifetime we ask for. AXS publishes no maximum (its plugin
+	// sends 300): a day keeps a typo from making a link live for years.
+	MaxExpiry = 24 * 60 * 60
 )
 
 // Schemes AXS accepts in the link's scheme list.
@@ -48,6 +51,7 @@ type LinkRequest struct {
 	WebhookURL  string
 	SuccessURL  string
 	FailURL     string
+	Expiry      int // seconds the link stays payable; 0 = AXS's default
 }
 
 // LinkParams is the JSON AXS decrypts from a link's data parameter, in the doc's order.
@@ -61,6 +65,7 @@ type LinkParams struct {
 	WebhookURL  string `json:"webhookUrl,omitempty"`
 	SuccessURL  string `json:"successUrl,omitempty"`
 	FailURL     string `json:"failUrl,omitempty"`
+	Expiry      int    `json:"expiry,omitempty"` // seconds, a JSON integer as AXS's plugin sends it
 }
 
 // FieldError names the request or configuration field that is invalid (the doc's
@@ -104,6 +109,10 @@ func (req LinkRequest) Params(clientID string) (LinkParams, error) {
 		return LinkParams{}, fieldErr("terminalId", "must be printable text")
 	}
 	p.TerminalID = req.TerminalID
+	if req.Expiry < 0 || req.Expiry > MaxExpiry {
+		return LinkParams{}, fieldErr("expiry", "%d seconds, want 1 to %d (0 for AXS's default)", req.Expiry, MaxExpiry)
+	}
+	p.Expiry = req.Expiry
 	for _, u := range []struct {
 		field, value string
 		dst          *string

@@ -18,6 +18,7 @@ func TestBuildLinkRoundTrip(t *testing.T) {
 		Amount: "10.23", MerchantRef: "Ref123", Schemes: []string{"paynow", "Credit_Card", "paynow"}, TerminalID: "Terminal-1",
 		WebhookURL: "https://webhook.site/fc1903f3-09a3-4141-af96-63c2ad029373",
 		SuccessURL: "https://axs.com.sg?session=243556&x=<1>", FailURL: "http://localhost:8080/fail",
+		Expiry: 300,
 	}
 	link, err := BuildLink(cfg, req)
 	if err != nil {
@@ -54,7 +55,7 @@ func TestBuildLinkRoundTrip(t *testing.T) {
 	}
 	want := `{"clientId":"5fc53a20-e563-4f45-8dcc-4fd1f20f649c","amount":"1023","currency":"SGD","merchantRef":"Ref123",` +
 		`"scheme":"paynow,credit_card","terminalId":"Terminal-1","webhookUrl":"https://webhook.site/fc1903f3-09a3-4141-af96-63c2ad029373",` +
-		`"successUrl":"https://axs.com.sg?session=243556&x=<1>","failUrl":"http://localhost:8080/fail"}`
+		`"successUrl":"https://axs.com.sg?session=243556&x=<1>","failUrl":"http://localhost:8080/fail","expiry":300}`
 	if string(pt) != want {
 		t.Errorf("plaintext\n%s\nwant\n%s", pt, want)
 	}
@@ -137,6 +138,8 @@ func TestLinkFieldErrors(t *testing.T) {
 		{"scheme unknown", nil, func(r *LinkRequest) { r.Schemes = []string{"paynow", "visa"} }, "scheme"},
 		{"scheme comma inside", nil, func(r *LinkRequest) { r.Schemes = []string{"paynow,alipay"} }, "scheme"},
 		{"terminal control", nil, func(r *LinkRequest) { r.TerminalID = "t\x00" }, "terminalId"},
+		{"expiry negative", nil, func(r *LinkRequest) { r.Expiry = -1 }, "expiry"},
+		{"expiry above a day", nil, func(r *LinkRequest) { r.Expiry = MaxExpiry + 1 }, "expiry"},
 		{"webhook http", nil, func(r *LinkRequest) { r.WebhookURL = "http://example.com/hook" }, "webhookUrl"},
 		{"webhook relative", nil, func(r *LinkRequest) { r.WebhookURL = "/webhooks/axs" }, "webhookUrl"},
 		{"webhook credentials", nil, func(r *LinkRequest) { r.WebhookURL = "https://u:p@example.com/" }, "webhookUrl"},

@@ -128,15 +128,16 @@ func apiEvent(w registry.Webhook, s provider.Sample) events.APIGatewayV2HTTPRequ
 	for k, v := range s.Headers {
 		h[strings.ToLower(k)] = v
 	}
+	path, query := s.SplitPath()
 	e := events.APIGatewayV2HTTPRequest{
-		Version: "2.0", RouteKey: w.Method + " " + w.Path, RawPath: s.Path, Headers: h, Body: string(s.Body),
+		Version: "2.0", RouteKey: s.HTTPMethod() + " " + w.Path, RawPath: path, RawQueryString: query, Headers: h, Body: string(s.Body),
 		RequestContext: events.APIGatewayV2HTTPRequestContext{
 			RequestID: fmt.Sprintf("req-%d", time.Now().UnixNano()), TimeEpoch: time.Now().UnixMilli(),
-			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: w.Method, Path: s.Path, SourceIP: "203.0.113.10"},
+			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: s.HTTPMethod(), Path: path, SourceIP: "203.0.113.10"},
 		},
 	}
 	if strings.Contains(w.Path, "{token}") {
-		e.PathParameters = map[string]string{"token": s.Path[strings.LastIndexByte(s.Path, '/')+1:]}
+		e.PathParameters = map[string]string{"token": path[strings.LastIndexByte(path, '/')+1:]}
 	}
 	return e
 }

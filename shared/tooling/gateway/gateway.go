@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -123,6 +124,20 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = io.WriteString(w, resp.Body)
 }
 
+// queryParams is API Gateway's parsed form of the query: repeated names joined by commas,
+// absent when there is no query.
+func queryParams(raw string) map[string]string {
+	q, _ := url.ParseQuery(raw)
+	if len(q) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(q))
+	for k, v := range q {
+		out[k] = strings.Join(v, ",")
+	}
+	return out
+}
+
 func (g *Gateway) event(r *http.Request, route *Route, params map[string]string, body []byte) events.APIGatewayV2HTTPRequest {
 	headers := make(map[string]string, len(r.Header))
 	for k, v := range r.Header {
@@ -132,12 +147,13 @@ func (g *Gateway) event(r *http.Request, route *Route, params map[string]string,
 	ip, _, _ := net.SplitHostPort(r.RemoteAddr)
 	now := time.Now()
 	e := events.APIGatewayV2HTTPRequest{
-		Version:        "2.0",
-		RouteKey:       route.Method + " " + route.Path,
-		RawPath:        r.URL.Path,
-		RawQueryString: r.URL.RawQuery,
-		Headers:        headers,
-		PathParameters: params,
+		Version:               "2.0",
+		RouteKey:              route.Method + " " + route.Path,
+		RawPath:               r.URL.Path,
+		RawQueryString:        r.URL.RawQuery,
+		Headers:               headers,
+		QueryStringParameters: queryParams(r.URL.RawQuery),
+		PathParameters:        params,
 		RequestContext: events.APIGatewayV2HTTPRequestContext{
 			RouteKey:  route.Method + " " + route.Path,
 			RequestID: "local-" + strconv.FormatInt(now.UnixNano(), 36) + "-" + strconv.FormatInt(g.seq.Add(1), 10),

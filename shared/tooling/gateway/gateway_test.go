@@ -51,3 +51,29 @@ func TestRouting(t *testing.T) {
 	}
 	_ = http.MethodPost
 }
+
+// A route may serve GET too; the query reaches the handler raw and parsed, as API Gateway
+// passes it (repeated names joined by commas).
+func TestQueryAndGET(t *testing.T) {
+	var got events.APIGatewayV2HTTPRequest
+	h := func(_ context.Context, e events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+		got = e
+		return events.APIGatewayV2HTTPResponse{StatusCode: 200}, nil
+	}
+	g := New([]Route{{"POST", "/webhooks/a", h}, {"GET", "/webhooks/a", h}}, 16, slog.Default())
+	for _, method := range []string{"GET", "POST"} {
+		got = events.APIGatewayV2HTTPRequest{}
+		rec := httptest.NewRecorder()
+		g.ServeHTTP(rec, httptest.NewRequest(method, "/webhooks/a?data=a%2Eb&x=1&x=2", nil))
+		if rec.Code != 200 || got.RouteKey != method+" /webhooks/a" || got.RequestContext.HTTP.Method != method {
+			t.Errorf("%s: %d route %q", method, rec.Code, got.RouteKey)
+		}
+		if got.RawQueryString != "data=a%2Eb&x=1&x=2" || got.QueryStringParameters["data"] != "a.b" || got.QueryStringParameters["x"] != "1,2" {
+			t.Errorf("%s: raw %q params %v", method, got.RawQueryString, got.QueryStringParameters)
+		}
+	}
+	g.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("POST", "/webhooks/a", nil))
+	if got.QueryStringParameters != nil || got.RawQueryString != "" {
+		t.Errorf("no query: %v %q", got.QueryStringParameters, got.RawQueryString)
+	}
+}

@@ -23,15 +23,21 @@ type Webhook struct {
 	Path     string              // route path, as in template.yaml
 	New      provider.Factory    // builds the provider
 	Samples  provider.SampleFunc // signed sample deliveries
+	// Also lists further methods served on Path by the same function (AXS: GET, because
+	// its sender puts the token in the URL whatever the method).
+	Also []string
 }
+
+// Methods are every method the route serves, Method first.
+func (w Webhook) Methods() []string { return append([]string{w.Method}, w.Also...) }
 
 // Webhooks are all webhook providers.
 var Webhooks = []Webhook{
-	{"instaxchange", "instaxchange-webhook", "InstaXchangeWebhookFunction", "POST", "/webhooks/instaxchange", instaxchange.New, instaxchange.Samples},
-	{"axpay", "axpay-webhook", "AXpayWebhookFunction", "POST", "/webhooks/axpay", axpay.New, axpay.Samples},
-	{"axs", "axs-webhook", "AXSWebhookFunction", "POST", "/webhooks/axs", axs.New, axs.Samples},
-	{"cardorders", "cardorders-webhook", "CardordersWebhookFunction", "POST", "/webhooks/cardorders/{token}", cardorders.New, cardorders.Samples},
-	{"cxtn", "cxtn-webhook", "CXTNWebhookFunction", "POST", "/webhooks/cxtn/{token}", cxtn.New, cxtn.Samples},
+	{"instaxchange", "instaxchange-webhook", "InstaXchangeWebhookFunction", "POST", "/webhooks/instaxchange", instaxchange.New, instaxchange.Samples, nil},
+	{"axpay", "axpay-webhook", "AXpayWebhookFunction", "POST", "/webhooks/axpay", axpay.New, axpay.Samples, nil},
+	{"axs", "axs-webhook", "AXSWebhookFunction", "POST", "/webhooks/axs", axs.New, axs.Samples, []string{"GET"}},
+	{"cardorders", "cardorders-webhook", "CardordersWebhookFunction", "POST", "/webhooks/cardorders/{token}", cardorders.New, cardorders.Samples, nil},
+	{"cxtn", "cxtn-webhook", "CXTNWebhookFunction", "POST", "/webhooks/cxtn/{token}", cxtn.New, cxtn.Samples, nil},
 }
 
 // Lookup finds a provider by name.

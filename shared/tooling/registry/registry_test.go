@@ -3,6 +3,7 @@ package registry
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,11 +30,13 @@ func TestRoutesMatchTemplate(t *testing.T) {
 		}
 	}
 	for _, w := range Webhooks {
-		key := w.Method + " " + w.Path
-		if deployed[key] != w.Logical {
-			t.Errorf("%s: template has %q for %s", w.Provider, deployed[key], key)
+		for _, m := range w.Methods() {
+			key := m + " " + w.Path
+			if deployed[key] != w.Logical {
+				t.Errorf("%s: template has %q for %s", w.Provider, deployed[key], key)
+			}
+			delete(deployed, key)
 		}
-		delete(deployed, key)
 	}
 	for k := range deployed {
 		t.Errorf("template route %s is not served locally", k)
@@ -71,17 +74,28 @@ func TestEventsFiles(t *testing.T) {
 				headers[strings.ToLower(k)] = v
 			}
 			now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+			reqPath, query := s.SplitPath()
+			method := s.HTTPMethod()
+			if len(s.Body) == 0 {
+				delete(headers, "content-type")
+			}
 			e := events.APIGatewayV2HTTPRequest{
-				Version: "2.0", RouteKey: w.Method + " " + w.Path, RawPath: s.Path, Headers: headers, Body: string(s.Body),
+				Version: "2.0", RouteKey: method + " " + w.Path, RawPath: reqPath, RawQueryString: query, Headers: headers, Body: string(s.Body),
 				RequestContext: events.APIGatewayV2HTTPRequestContext{
 					AccountID: "123456789012", APIID: "local", DomainName: "local.execute-api.localhost",
-					RequestID: "sample-" + w.Provider + "-" + strings.ToLower(s.Name), RouteKey: w.Method + " " + w.Path, Stage: "$default",
+					RequestID: "sample-" + w.Provider + "-" + strings.ToLower(s.Name), RouteKey: method + " " + w.Path, Stage: "$default",
 					Time: now.Format("02/Jan/2006:15:04:05 -0700"), TimeEpoch: now.UnixMilli(),
-					HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: w.Method, Path: s.Path, Protocol: "HTTP/1.1", SourceIP: "203.0.113.10", UserAgent: headers["user-agent"]},
+					HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: reqPath, Protocol: "HTTP/1.1", SourceIP: "203.0.113.10", UserAgent: headers["user-agent"]},
 				},
 			}
+			if q, _ := url.ParseQuery(query); len(q) > 0 {
+				e.QueryStringParameters = map[string]string{}
+				for k, v := range q {
+					e.QueryStringParameters[k] = strings.Join(v, ",")
+				}
+			}
 			if strings.Contains(w.Path, "{token}") {
-				e.PathParameters = map[string]string{"token": s.Path[strings.LastIndexByte(s.Path, '/')+1:]}
+				e.PathParameters = map[string]string{"token": reqPath[strings.LastIndexByte(reqPath, '/')+1:]}
 			}
 			out, _ := json.MarshalIndent(e, "", "  ")
 			if err := os.WriteFile(path, append(out, '\n'), 0o644); err != nil {
