@@ -30,12 +30,16 @@ type Member struct{ Key, Value string }
 // keeps the archive copy consistent with it. Keys not sent are not added.
 func JSONReplacing(raw []byte, repl ...Member) (json.RawMessage, error) {
 	w := walker{data: raw, dst: make([]byte, 0, len(raw)), repl: repl}
-	i := jsonscan.SkipSpace(raw, 0)
+	return w.run()
+}
+
+func (w *walker) run() (json.RawMessage, error) {
+	i := jsonscan.SkipSpace(w.data, 0)
 	i, err := w.value(i, nil, 0)
 	if err != nil {
 		return nil, err
 	}
-	if i = jsonscan.SkipSpace(raw, i); i != len(raw) {
+	if i = jsonscan.SkipSpace(w.data, i); i != len(w.data) {
 		return nil, jsonscan.SyntaxErr("data after the value", i)
 	}
 	return w.dst, nil
@@ -45,6 +49,34 @@ type walker struct {
 	data, dst []byte
 	repl      []Member
 	verbatim  bool // copy strings unmasked (their member is replaced)
+	lim       Limits
+	cuts      Cuts
+}
+
+// Limits bound what Bound copies; a zero field sets no bound.
+type Limits struct {
+	// Depth is how many containers deep the copy may nest (the outermost one counts as
+	// one); a container deeper than that is replaced by the string DepthMarker.
+	Depth int
+	// String is the most bytes one string (its quotes included) may take in the copy;
+	// a longer one is cut to fit and ends with CutMarker.
+	String int
+}
+
+// Cuts says what Bound left out.
+type Cuts struct {
+	Depth bool // a part nested too deeply was replaced by DepthMarker
+	Text  bool // a string was cut and ends with CutMarker
+}
+
+// DepthMarker replaces a value nested deeper than the bound.
+const DepthMarker = "[cut: nested too deeply]"
+
+// Bound is JSON with limits: it masks as JSON does and also keeps the copy within lim.
+func Bound(raw []byte, lim Limits) (json.RawMessage, Cuts, error) {
+	w := walker{data: raw, dst: make([]byte, 0, len(raw)), lim: lim}
+	out, err := w.run()
+	return out, w.cuts, err
 }
 
 // value copies the value at data[i] (no leading space), masked as found under key (a raw
@@ -76,11 +108,12 @@ func (w *walker) value(i int, key []byte, depth int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if c := data[i]; key != nil && !w.verbatim && (c == '-' || c >= '0' && c <= '9') && cardKey(jsonscan.UnquoteString(key)) {
-		// A card number sent as a JSON number is still a card number: it leaves as the
-		// masked string, since a masked number is no number.
-		w.dst = appendString(w.dst, PAN(string(data[i:end])))
-		return end, nil
+	if c := data[i]; !w.verbatim && (c == '-' || c >= '0' && c <= '9') {
+		// A card number sent as a JSON number is still a card number.
+		if tok := string(data[i:end]); isPANNumber(tok) || key != nil && cardKey(jsonscan.UnquoteString(key)) {
+			w.dst = appendString(w.dst, PAN(tok))
+			return end, nil
+		}
 	}
 	w.dst = append(w.dst, data[i:end]...)
 	return end, nil
@@ -90,6 +123,15 @@ func (w *walker) container(i int, key []byte, depth int) (int, error) {
 	data := w.data
 	if depth >= jsonscan.MaxDepth {
 		return 0, jsonscan.SyntaxErr("nested too deeply", i)
+	}
+	if w.lim.Depth > 0 && depth >= w.lim.Depth {
+		end, err := jsonscan.Value(data, i, depth)
+		if err != nil {
+			return 0, err
+		}
+		w.cuts.Depth = true
+		w.dst = appendString(w.dst, DepthMarker)
+		return end, nil
 	}
 	open := data[i]
 	closer := byte('}')
@@ -115,8 +157,9 @@ func (w *walker) container(i int, key []byte, depth int) (int, error) {
 				return 0, err
 			}
 			memberKey = data[ks:i]
-			if rewrite {
-				w.dst = appendString(w.dst, jsonscan.UnquoteString(memberKey))
+			if rewrite || sensitive(memberKey) {
+				// A key is text too: an email or card number in it is masked.
+				w.dst = appendString(w.dst, Text(jsonscan.UnquoteString(memberKey)))
 			} else {
 				w.dst = append(w.dst, memberKey...)
 			}
@@ -178,7 +221,8 @@ func (w *walker) replacement(rawKey []byte) *Member {
 
 // str copies the valid string token tok found under key, masked.
 func (w *walker) str(tok, key []byte, rewrite bool) {
-	if !rewrite && (w.verbatim || !maybeSensitive(key, tok)) {
+	long := w.lim.String > 0 && len(tok) > w.lim.String
+	if !rewrite && !long && (w.verbatim || !maybeSensitive(key, tok)) {
 		w.dst = append(w.dst, tok...)
 		return
 	}
@@ -186,18 +230,27 @@ func (w *walker) str(tok, key []byte, rewrite bool) {
 	if key != nil {
 		k = jsonscan.UnquoteString(key)
 	}
-	if m := mask(k, s); rewrite || m != s {
+	m := s
+	if !w.verbatim {
+		m = mask(k, s)
+	}
+	if long {
+		var cut bool
+		m, cut = CutText(m, w.lim.String)
+		w.cuts.Text = w.cuts.Text || cut
+	}
+	if rewrite || m != s {
 		w.dst = appendString(w.dst, m)
 		return
 	}
 	w.dst = append(w.dst, tok...)
 }
 
-// maybeSensitive is a cheap pre-filter before mask: an email needs an '@' (written as is
-// or as a \u escape), and every card-number key cardKey knows names a card, a PAN, an
-// account or a number. It errs towards asking mask.
+// maybeSensitive is a cheap pre-filter before mask: an email needs an '@' and a card
+// number 13 digits in a run (written as is or as \u escapes), and every card-number key
+// cardKey knows names a card, a PAN, an account or a number. It errs towards asking mask.
 func maybeSensitive(key, tok []byte) bool {
-	if strings.IndexByte(string(tok), '@') >= 0 || strings.Contains(string(tok), `\u`) {
+	if sensitive(tok) || strings.Contains(string(tok), `\u`) {
 		return true
 	}
 	if len(key) == 0 {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Email keeps the first character of the local part and the domain: j***@example.com.
@@ -22,20 +23,24 @@ func Email(s string) string {
 }
 
 // PAN keeps the first six and last four digits of a card number and stars the rest, the
-// PCI DSS display rule. Anything too short to be a card is starred entirely.
+// PCI DSS display rule. Anything too short to be a card is starred entirely. A value with
+// stars is taken as masked by the sender only if it holds at most ten digits (six plus four):
+// "5554748800912345*" still holds a whole card number.
 func PAN(s string) string {
 	digits := make([]byte, 0, len(s))
+	n := 0
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
 		case c >= '0' && c <= '9':
 			digits = append(digits, c)
+			n++
 		case c == ' ' || c == '-':
 		default:
-			if c == '*' {
-				return s // already masked by the sender
-			}
 			digits = append(digits, c)
 		}
+	}
+	if n <= 10 && strings.IndexByte(s, '*') >= 0 {
+		return s
 	}
 	if len(digits) < 12 {
 		return strings.Repeat("*", len(digits))
@@ -49,30 +54,6 @@ func PAN(s string) string {
 		}
 	}
 	return string(out)
-}
-
-// IsEmail reports whether s looks like an email address: one '@' with something before it,
-// a dot inside the domain, and no whitespace or quote anywhere. It is the regular
-// expression ^[^@\s"]+@[^@\s"]+\.[^@\s"]+$ written out, because it runs on every string
-// of every payload.
-func IsEmail(s string) bool {
-	at := -1
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '@':
-			if at >= 0 {
-				return false
-			}
-			at = i
-		case ' ', '\t', '\n', '\f', '\r', '"':
-			return false
-		}
-	}
-	if at <= 0 {
-		return false
-	}
-	domain := s[at+1:]
-	return len(domain) >= 3 && strings.IndexByte(domain[1:len(domain)-1], '.') >= 0
 }
 
 // cardKey reports whether a JSON key names a card number, ignoring case and separators.
@@ -116,25 +97,36 @@ func cardName(letters string) bool {
 	return false
 }
 
-// mask masks one string found under key.
+// mask masks one string found under key: a card-number key masks it as a card number
+// whatever it holds; otherwise its emails and card numbers are masked by shape (Text).
 func mask(key, s string) string {
 	if cardKey(key) {
-		return PAN(s)
+		return Text(PAN(s)) // the six and four kept of a long non-number may spell an email
 	}
-	if IsEmail(s) {
-		return Email(s)
+	return Text(s)
+}
+
+// number masks a number found under key: under a card-number key, or shaped like a card
+// number, it leaves as the masked string, since a masked number is no number.
+func number(key, text string) (string, bool) {
+	if cardKey(key) || isPANNumber(text) {
+		return PAN(text), true
 	}
-	return s
+	return "", false
 }
 
 // Value masks one value found under key (elements of an array count as under the
-// array's key). Maps and slices are masked in place.
+// array's key), keys included. Maps and slices are masked in place.
 func Value(key string, v any) any {
 	switch x := v.(type) {
 	case string:
 		return mask(key, x)
 	case map[string]any:
 		for k, vv := range x {
+			if mk := Text(k); mk != k {
+				delete(x, k)
+				k = mk
+			}
 			x[k] = Value(k, vv)
 		}
 		return x
@@ -144,18 +136,34 @@ func Value(key string, v any) any {
 		}
 		return x
 	case json.Number:
-		if cardKey(key) {
-			return PAN(string(x))
+		if m, ok := number(key, string(x)); ok {
+			return m
 		}
 		return x
 	case float64:
-		if cardKey(key) {
-			return PAN(strconv.FormatFloat(x, 'f', -1, 64))
+		if m, ok := number(key, strconv.FormatFloat(x, 'f', -1, 64)); ok {
+			return m
+		}
+		return x
+	case int:
+		return intValue(key, int64(x), v)
+	case int64:
+		return intValue(key, x, v)
+	case uint64:
+		if m, ok := number(key, strconv.FormatUint(x, 10)); ok {
+			return m
 		}
 		return x
 	default:
 		return v
 	}
+}
+
+func intValue(key string, x int64, v any) any {
+	if m, ok := number(key, strconv.FormatInt(x, 10)); ok {
+		return m
+	}
+	return v
 }
 
 // Snippet shortens untrusted text (a provider's error body, a bad field value) for an error
@@ -169,4 +177,51 @@ func Snippet(s string, n int) string {
 		n--
 	}
 	return s[:n] + "…"
+}
+
+// CutMarker ends text that was cut to fit a bound.
+const CutMarker = "…[cut]"
+
+// CutText cuts s, at a rune boundary, so that s written as a JSON string (its quotes
+// included) takes at most max bytes however the encoder escapes it; a cut string ends with
+// CutMarker. It reports whether it cut.
+func CutText(s string, max int) (string, bool) {
+	if quotedLen(s) <= max {
+		return s, false
+	}
+	budget := max - quotedLen(CutMarker)
+	n, i := 0, 0
+	for i < len(s) {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if n += escapedLen(r, size); n > budget {
+			break
+		}
+		i += size
+	}
+	return s[:i] + CutMarker, true
+}
+
+// quotedLen is the most bytes s takes as a JSON string: 2 quotes plus each rune escaped.
+func quotedLen(s string) int {
+	n := 2
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		n += escapedLen(r, size)
+		i += size
+	}
+	return n
+}
+
+// escapedLen is the most bytes a JSON encoder writes for one rune: encoding/json writes
+// U+2028, U+2029, invalid bytes and (with HTML escaping) <, > and & as six-byte \u escapes.
+func escapedLen(r rune, size int) int {
+	switch {
+	case r == '"' || r == '\\' || r == '\n' || r == '\r' || r == '\t':
+		return 2
+	case r < 0x20 || r == '<' || r == '>' || r == '&' || r == '\u2028' || r == '\u2029':
+		return 6
+	case r == utf8.RuneError && size == 1:
+		return 6
+	}
+	return size
 }
