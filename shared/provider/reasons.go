@@ -35,8 +35,11 @@ const (
 	ReasonBadBase64         Reason = "bad_base64"         // 400
 	ReasonBadEncoding       Reason = "bad_encoding"       // 400: the payload is not UTF-8
 	ReasonUnavailable       Reason = "unavailable"        // 503 body: a dependency failed, retry
-	ReasonInternal          Reason = "internal"           // 500 body: a panic (our bug), retry
+	ReasonInternal          Reason = "internal"           // 500 body: our bug (never the sender's input), retry
 	ReasonPanic             Reason = "panic"              // logged and counted with internal
+	ReasonItemInvalid       Reason = "item_invalid"       // logged and counted with internal: DynamoDB refused the item
+	ReasonEventUnfit        Reason = "event_unfit"        // logged and counted with internal: a field has no bound
+	ReasonUnexpected        Reason = "unexpected_error"   // logged and counted with internal: any other error
 	ReasonSecretUnavailable Reason = "secret_unavailable" // logged and counted with unavailable
 	ReasonDependencyFailed  Reason = "dependency_failed"  // logged and counted with unavailable
 	ReasonStoreFailed       Reason = "store_failed"       // logged and counted with unavailable

@@ -25,9 +25,6 @@ type Publisher interface {
 	Publish(ctx context.Context, ev *event.Event, body []byte) error
 }
 
-// MaxEventBytes bounds the event document, well inside SQS's 256 KiB message limit.
-const MaxEventBytes = 200 << 10
-
 // Outcome is what happened to one event.
 type Outcome string
 
@@ -55,26 +52,11 @@ type Ingester struct {
 // when the provider must retry; by then either nothing was stored, or the event is stored
 // with publishing pending, and a retry (or the outbox sweeper) finishes the job.
 func (in *Ingester) Ingest(ctx context.Context, ev *event.Event) (Outcome, error) {
-	body, err := ev.Marshal()
+	// Whatever the sender wrote, the event is made to fit a DynamoDB item and an SQS
+	// message before the write: an unfit one would fail on every retry.
+	body, err := event.Fit(ev)
 	if err != nil {
-		return "", fmt.Errorf("%w: marshal: %w", ErrStore, err)
-	}
-	if len(body) > MaxEventBytes {
-		// An SQS message holds at most 256 KiB and a DynamoDB item 400 KB: a huge provider
-		// payload must not make an event unstorable, so the archive copy gives way, and
-		// then the provider-specific details; what consumers act on always fits.
-		ev.Raw = nil
-		if ev.Details == nil {
-			ev.Details = map[string]any{}
-		}
-		ev.Details["rawOmitted"] = true
-		if body, err = ev.Marshal(); err == nil && len(body) > MaxEventBytes {
-			ev.Details = map[string]any{"rawOmitted": true, "detailsOmitted": true}
-			body, err = ev.Marshal()
-		}
-		if err != nil {
-			return "", fmt.Errorf("%w: marshal: %w", ErrStore, err)
-		}
+		return "", fmt.Errorf("ingest %s: %w", ev.ID, err)
 	}
 	sctx, end := trace.Start(ctx, "store.PutEvent")
 	res, err := in.Store.PutEvent(sctx, ev, body)

@@ -88,22 +88,22 @@ func TestLateNonTerminalDoesNotRegress(t *testing.T) {
 	}
 }
 
-func TestHugeRawIsDroppedNotTheEvent(t *testing.T) {
+func TestHugeTextIsCutNotTheEvent(t *testing.T) {
 	env := stacktest.New(t)
 	in := &ingest.Ingester{Store: env.Store, Publisher: env.Publisher}
 	ev := sample("big:1", event.Succeeded)
-	ev.Raw = json.RawMessage(`{"blob":"` + strings.Repeat("x", 250<<10) + `"}`)
+	ev.Raw = json.RawMessage(`{"blob":"` + strings.Repeat("x", 260<<10) + `"}`)
 	if out, err := in.Ingest(context.Background(), ev); err != nil || out != ingest.Stored {
 		t.Fatalf("%v %v", out, err)
 	}
 	msgs := env.Messages(t)
-	if len(msgs) != 1 || len(*msgs[0].Body) > ingest.MaxEventBytes || !strings.Contains(*msgs[0].Body, `"rawOmitted":true`) {
+	if len(msgs) != 1 || len(*msgs[0].Body) > event.MaxBodyBytes || !strings.Contains(*msgs[0].Body, `"textCut":true`) {
 		t.Fatalf("got %d messages", len(msgs))
 	}
 	eventtest.Validate(t, []byte(*msgs[0].Body))
 }
 
-func TestHugeDetailsAreDroppedToo(t *testing.T) {
+func TestHugeRawAndDetailsAreCutToo(t *testing.T) {
 	env := stacktest.New(t)
 	in := &ingest.Ingester{Store: env.Store, Publisher: env.Publisher}
 	ev := sample("big:2", event.Succeeded)
@@ -113,7 +113,7 @@ func TestHugeDetailsAreDroppedToo(t *testing.T) {
 		t.Fatalf("%v %v", out, err)
 	}
 	msgs := env.Messages(t)
-	if len(msgs) != 1 || len(*msgs[0].Body) > ingest.MaxEventBytes || !strings.Contains(*msgs[0].Body, `"detailsOmitted":true`) {
+	if len(msgs) != 1 || len(*msgs[0].Body) > event.MaxBodyBytes || !strings.Contains(*msgs[0].Body, `"textCut":true`) {
 		t.Fatalf("got %d messages", len(msgs))
 	}
 	eventtest.Validate(t, []byte(*msgs[0].Body))

@@ -47,7 +47,7 @@ const (
 	outboxShardValue = "pending"
 )
 
-// ErrUnavailable wraps every DynamoDB failure: the caller cannot know whether to retry
+// ErrUnavailable wraps every DynamoDB failure but ErrItemInvalid: the caller cannot know whether to retry
 // better than the provider can, so the edge answers 503.
 var ErrUnavailable = errors.New("store unavailable")
 
@@ -119,7 +119,7 @@ func (st *Store) PutEvent(ctx context.Context, ev *event.Event, payload []byte) 
 	}
 	var ccf *types.ConditionalCheckFailedException
 	if !errors.As(err, &ccf) {
-		return PutResult{}, fmt.Errorf("%w: put event: %w", ErrUnavailable, err)
+		return PutResult{}, failed("put event", err)
 	}
 	old := ccf.Item
 	if old == nil {
@@ -173,7 +173,7 @@ func (st *Store) GetEvent(ctx context.Context, id string) (StoredEvent, error) {
 		TableName: aws.String(st.Table), Key: eventKey(id), ConsistentRead: aws.Bool(true),
 	})
 	if err != nil {
-		return StoredEvent{}, fmt.Errorf("%w: get event: %w", ErrUnavailable, err)
+		return StoredEvent{}, failed("get event", err)
 	}
 	if out.Item == nil {
 		return StoredEvent{}, fmt.Errorf("event %s: %w", id, ErrNotFound)
@@ -191,7 +191,7 @@ func (st *Store) MarkPublished(ctx context.Context, id string, at time.Time) err
 		ExpressionAttributeValues: map[string]types.AttributeValue{":p": s(PublishPublished), ":t": s(FormatTime(at))},
 	})
 	if err != nil {
-		return fmt.Errorf("%w: mark published: %w", ErrUnavailable, err)
+		return failed("mark published", err)
 	}
 	return nil
 }
@@ -229,7 +229,7 @@ func (st *Store) AdvanceState(ctx context.Context, ev *event.Event) (bool, error
 		if errors.As(err, &ccf) {
 			return false, nil
 		}
-		return false, fmt.Errorf("%w: advance state: %w", ErrUnavailable, err)
+		return false, failed("advance state", err)
 	}
 	return true, nil
 }
@@ -247,7 +247,7 @@ func (st *Store) GetState(ctx context.Context, provider, objectRef string) (Obje
 		TableName: aws.String(st.Table), Key: stateKey(provider, objectRef), ConsistentRead: aws.Bool(true),
 	})
 	if err != nil {
-		return ObjectState{}, fmt.Errorf("%w: get state: %w", ErrUnavailable, err)
+		return ObjectState{}, failed("get state", err)
 	}
 	if out.Item == nil {
 		return ObjectState{}, fmt.Errorf("state %s/%s: %w", provider, objectRef, ErrNotFound)
@@ -274,7 +274,7 @@ func (st *Store) Pending(ctx context.Context, before time.Time, limit int32, sta
 		ExclusiveStartKey:         start,
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: query outbox: %w", ErrUnavailable, err)
+		return nil, nil, failed("query outbox", err)
 	}
 	evs := make([]StoredEvent, 0, len(out.Items))
 	for _, it := range out.Items {
@@ -312,7 +312,7 @@ func (st *Store) ListByProvider(ctx context.Context, f ListFilter) ([]StoredEven
 			ExclusiveStartKey:         start,
 		})
 		if err != nil {
-			return nil, fmt.Errorf("%w: query by provider: %w", ErrUnavailable, err)
+			return nil, failed("query by provider", err)
 		}
 		for _, it := range res.Items {
 			ev := decodeEvent(it)

@@ -17,9 +17,9 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/payhooks/payhooks/shared/pipeline/event"
 	"github.com/payhooks/payhooks/shared/pipeline/ingest"
-	"github.com/payhooks/payhooks/shared/platform/secrets"
 	"github.com/payhooks/payhooks/shared/platform/trace"
 	"github.com/payhooks/payhooks/shared/provider"
+	"github.com/payhooks/payhooks/shared/support/redact"
 )
 
 // MaxBody is the largest body accepted, after base64 decoding.
@@ -77,7 +77,7 @@ func (h *Handler) Handle(ctx context.Context, req *provider.Request) (resp Respo
 	defer func() {
 		if p := recover(); p != nil {
 			// A panic is our bug, not the provider's: ask for a retry and keep the process.
-			log.Error("webhook panicked", "outcome", "error", "reason", provider.ReasonPanic, "panic", fmt.Sprint(p))
+			log.Error("webhook panicked", "outcome", "error", "reason", provider.ReasonPanic, "panic", logDetail(fmt.Sprint(p)))
 			h.count("internal_error", name, provider.ReasonPanic)
 			resp = Reject(http.StatusInternalServerError, provider.ReasonInternal)
 		}
@@ -109,34 +109,41 @@ func (h *Handler) Handle(ctx context.Context, req *provider.Request) (resp Respo
 	}
 	if rej, ok := provider.AsRejection(err); ok {
 		log.Warn("webhook rejected", "outcome", "rejected", "reason", rej.Reason, "status", rej.Kind.Status(),
-			"detail", rej.Error(), "duration_ms", ms(start))
+			"detail", logDetail(rej.Error()), "duration_ms", ms(start))
 		h.count("rejected", name, rej.Reason)
 		return Reject(rej.Kind.Status(), rej.Reason)
 	}
-	reason := provider.ReasonDependencyFailed
-	if errors.Is(err, secrets.ErrUnavailable) {
-		reason = provider.ReasonSecretUnavailable
+	f := classify(err)
+	log.Error("webhook not verified", "outcome", outcomeOf(f), "reason", f.reason,
+		"error", logDetail(err.Error()), "duration_ms", ms(start))
+	h.count(f.metric, name, f.reason)
+	return f.response()
+}
+
+func outcomeOf(f failure) string {
+	if f.status == http.StatusServiceUnavailable {
+		return "unavailable"
 	}
-	log.Error("webhook not verified: dependency failed", "outcome", "unavailable", "reason", reason,
-		"error", err.Error(), "duration_ms", ms(start))
-	h.count("unavailable", name, reason)
-	return Reject(http.StatusServiceUnavailable, provider.ReasonUnavailable)
+	return "error"
 }
 
 func (h *Handler) ingest(ctx context.Context, log *slog.Logger, ev *event.Event, receivedAt time.Time, start time.Time) Response {
 	ev.Stamp(receivedAt, event.OriginWebhook)
-	log = log.With("event_id", ev.ID, "type", ev.Type)
+	event.BoundIDs(ev)
+	// The id is the provider's text: in a log line it is masked like any other.
+	log = log.With("event_id", redact.Text(ev.ID), "type", ev.Type)
 	trace.Annotate(ctx, "event_id", ev.ID)
 	outcome, err := h.Ingester.Ingest(ctx, ev)
 	if err != nil {
-		reason := provider.ReasonStoreFailed
-		if errors.Is(err, ingest.ErrPublish) {
-			reason = provider.ReasonPublishFailed
+		f := classify(err)
+		log.Error("webhook not stored or not published", "outcome", outcomeOf(f), "reason", f.reason,
+			"error", logDetail(err.Error()), "duration_ms", ms(start))
+		if f.status == http.StatusServiceUnavailable {
+			h.count(f.metric, ev.Provider, "")
+		} else {
+			h.count(f.metric, ev.Provider, f.reason)
 		}
-		log.Error("webhook not stored or not published", "outcome", "unavailable", "reason", reason,
-			"error", err.Error(), "duration_ms", ms(start))
-		h.count(string(reason), ev.Provider, "")
-		return Reject(http.StatusServiceUnavailable, provider.ReasonUnavailable)
+		return f.response()
 	}
 	log.Info("webhook accepted", "outcome", string(outcome), "duration_ms", ms(start))
 	switch outcome {

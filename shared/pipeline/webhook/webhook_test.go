@@ -14,6 +14,7 @@ import (
 
 	"github.com/payhooks/payhooks/shared/pipeline/event"
 	"github.com/payhooks/payhooks/shared/pipeline/ingest"
+	"github.com/payhooks/payhooks/shared/pipeline/store"
 	"github.com/payhooks/payhooks/shared/platform/secrets"
 	"github.com/payhooks/payhooks/shared/provider"
 )
@@ -86,6 +87,10 @@ func TestLambdaAdapter(t *testing.T) {
 		{"store down", "ok3", false, fmt.Errorf("%w: x", ingest.ErrStore), 503, "unavailable", ""},
 		{"queue down", "ok4", false, fmt.Errorf("%w: x", ingest.ErrPublish), 503, "unavailable", ""},
 		{"panic", "panic", false, nil, 500, "internal", ""},
+		{"item refused by DynamoDB", "ok5", false, fmt.Errorf("%w: %w: ValidationException", ingest.ErrStore, store.ErrItemInvalid), 500, "internal", ""},
+		{"event unfit", "ok6", false, fmt.Errorf("x: %w", event.ErrUnfit), 500, "internal", ""},
+		{"unexpected error", "ok7", false, errors.New("nil map"), 500, "internal", ""},
+		{"deadline", "ok8", false, fmt.Errorf("%w: %w", ingest.ErrStore, context.DeadlineExceeded), 503, "unavailable", ""},
 		{"unsupported", "unsupported", false, nil, 200, "", "ignored"},
 	}
 	for _, tt := range tests {
@@ -122,5 +127,21 @@ func TestDuplicateAnswer(t *testing.T) {
 	resp := h.Handle(context.Background(), &provider.Request{Route: "POST /webhooks/fake", Body: []byte("ok")})
 	if resp.Status != 200 || string(resp.Body) != `{"status":"duplicate"}` {
 		t.Fatalf("%d %s", resp.Status, resp.Body)
+	}
+}
+
+// Log lines carry field names and reasons, never the values an error quotes.
+func TestLogDetail(t *testing.T) {
+	at := "@"
+	for in, want := range map[string]string{
+		`bad_field: transactionDateTime "john.doe` + at + `example.com" is not an ISO 8601 date-time`: `bad_field: transactionDateTime "…" is not an ISO 8601 date-time`,
+		`orderTime "a\"b" is not "2006"`:      `orderTime "…" is not "…"`,
+		`card 4111111111111111 refused`:       `card 411111******1111 refused`,
+		`from John <john` + at + `localhost>`: `from John <j***@localhost>`,
+		`unterminated "quote`:                 `unterminated "…"`,
+	} {
+		if got := logDetail(in); got != want {
+			t.Errorf("logDetail(%q)=%q want %q", in, got, want)
+		}
 	}
 }

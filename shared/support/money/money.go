@@ -66,6 +66,14 @@ const (
 	MaxScale     = 36
 )
 
+// Bounds of the text of an amount. Zeros are unbounded by the rules above ("0.000…" is
+// zero), and a currency code is a sender's string: both end up in every stored and
+// published copy of the event.
+const (
+	MaxValueBytes    = 100 // room for 18 + 36 digits, a sign, a point and an exponent
+	MaxCurrencyBytes = 32  // ISO 4217 codes are 3; crypto tickers with a network suffix, like USDT-AVALANCHE, more
+)
+
 // inRange checks a valid decimal against MaxMagnitude and MaxScale without big numbers.
 func inRange(s string) bool {
 	s = strings.TrimPrefix(s, "-")
@@ -104,6 +112,12 @@ func digits(s string, i int) int {
 func New(value, currency string) (Money, error) {
 	value = strings.TrimSpace(value)
 	currency = strings.TrimSpace(currency)
+	if len(value) > MaxValueBytes {
+		return Money{}, fmt.Errorf("%w: %d characters", ErrInvalid, len(value))
+	}
+	if len(currency) > MaxCurrencyBytes {
+		return Money{}, fmt.Errorf("%w: a currency of %d characters", ErrInvalid, len(currency))
+	}
 	if !isDecimal(value) {
 		return Money{}, fmt.Errorf("%w: %q", ErrInvalid, redact.Snippet(value, 32))
 	}

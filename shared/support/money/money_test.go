@@ -2,6 +2,7 @@ package money
 
 import (
 	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -36,6 +37,9 @@ func TestNew(t *testing.T) {
 		{"1e-7", "LTC", 0, false, false},
 		{"0e99999", "USD", 0, false, true},
 		{"0e5", "USD", 0, true, false},
+		{"0." + strings.Repeat("0", 200000), "USD", 0, false, true},
+		{"1", strings.Repeat("C", 33), 0, false, true},
+		{"1", "USDT-AVALANCHE", 0, false, false},
 	}
 	for _, tt := range tests {
 		m, err := New(tt.value, tt.currency)

@@ -59,3 +59,31 @@ func ValidateEvent(t testing.TB, ev *event.Event) {
 		t.Fatalf("round trip: %v", err)
 	}
 }
+
+// Depth returns how deeply the JSON document nests (0 for a scalar); doc must be valid JSON.
+func Depth(doc []byte) int {
+	depth, max, inStr := 0, 0, false
+	for i := 0; i < len(doc); i++ {
+		c := doc[i]
+		if inStr {
+			switch c {
+			case '\\':
+				i++
+			case '"':
+				inStr = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inStr = true
+		case '{', '[':
+			if depth++; depth > max {
+				max = depth
+			}
+		case '}', ']':
+			depth--
+		}
+	}
+	return max
+}

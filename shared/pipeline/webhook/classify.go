@@ -1,0 +1,79 @@
+package webhook
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/payhooks/payhooks/shared/pipeline/event"
+	"github.com/payhooks/payhooks/shared/pipeline/ingest"
+	"github.com/payhooks/payhooks/shared/pipeline/queue"
+	"github.com/payhooks/payhooks/shared/pipeline/store"
+	"github.com/payhooks/payhooks/shared/platform/secrets"
+	"github.com/payhooks/payhooks/shared/provider"
+	"github.com/payhooks/payhooks/shared/support/redact"
+)
+
+// failure is how the edge answers an error that is not a rejection.
+type failure struct {
+	status int
+	metric string // unavailable, store_failed, publish_failed or internal_error
+	reason provider.Reason
+}
+
+// classify decides between "retry later" (503) and "our bug" (500): only a dependency that
+// failed earns a 503, so a permanent failure is never passed off as an outage that a retry
+// would cure. The permanent errors are tested first: a ValidationException is wrapped as a
+// store error too.
+func classify(err error) failure {
+	switch {
+	case errors.Is(err, store.ErrItemInvalid):
+		return failure{http.StatusInternalServerError, "internal_error", provider.ReasonItemInvalid}
+	case errors.Is(err, event.ErrUnfit):
+		return failure{http.StatusInternalServerError, "internal_error", provider.ReasonEventUnfit}
+	case errors.Is(err, secrets.ErrUnavailable):
+		return failure{http.StatusServiceUnavailable, "unavailable", provider.ReasonSecretUnavailable}
+	case errors.Is(err, ingest.ErrPublish), errors.Is(err, queue.ErrUnavailable):
+		return failure{http.StatusServiceUnavailable, string(provider.ReasonPublishFailed), provider.ReasonPublishFailed}
+	case errors.Is(err, ingest.ErrStore), errors.Is(err, store.ErrUnavailable):
+		return failure{http.StatusServiceUnavailable, string(provider.ReasonStoreFailed), provider.ReasonStoreFailed}
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		return failure{http.StatusServiceUnavailable, "unavailable", provider.ReasonDependencyFailed}
+	}
+	return failure{http.StatusInternalServerError, "internal_error", provider.ReasonUnexpected}
+}
+
+func (f failure) response() Response {
+	if f.status == http.StatusServiceUnavailable {
+		return Reject(f.status, provider.ReasonUnavailable)
+	}
+	return Reject(f.status, provider.ReasonInternal)
+}
+
+// maxDetail bounds the error text a log line carries.
+const maxDetail = 512
+
+// logDetail is an error's text made fit for a log line, which carries reasons and field
+// names, never values: every quoted part (errors quote the values they report with %q)
+// becomes "…", what remains is masked by value, and the whole is bounded.
+func logDetail(msg string) string {
+	var b strings.Builder
+	for i := 0; i < len(msg); i++ {
+		c := msg[i]
+		if c != '"' {
+			b.WriteByte(c)
+			continue
+		}
+		j := i + 1
+		for j < len(msg) && msg[j] != '"' {
+			if msg[j] == '\\' {
+				j++
+			}
+			j++
+		}
+		b.WriteString(`"…"`)
+		i = j
+	}
+	return redact.Snippet(redact.Text(b.String()), maxDetail)
+}
