@@ -52,6 +52,9 @@ func SettingsFromEnv() (Settings, error) {
 		SecretsFile: os.Getenv("SECRETS_FILE"),
 		SecretTTL:   5 * time.Minute,
 		Retention:   400 * 24 * time.Hour,
+		// The SDK reads this variable itself; naming it here also relaxes the checksum
+		// check that DynamoDB Local fails (see New). Empty on AWS.
+		DynamoDBEndpoint: os.Getenv("AWS_ENDPOINT_URL_DYNAMODB"),
 	}
 	if v := os.Getenv("SECRET_TTL"); v != "" {
 		d, err := time.ParseDuration(v)

@@ -5,6 +5,9 @@ package samtemplate
 import (
 	"fmt"
 	"os"
+	"regexp"
+	"strconv"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -15,7 +18,9 @@ type Function struct {
 	CodeURI  string
 	Routes   []Route // HttpApi events
 	Schedule []string
-	Env      map[string]string // literal values only
+	Env      map[string]string // the function's own variables, as text (see text)
+	// MemorySize (MB) and Timeout (s), the function's own or the Globals'.
+	MemorySize, Timeout int
 	// Statements are the inline policy statements' actions and resources, as literal text
 	// or "!Tag value" for intrinsic functions.
 	Actions, Resources []string
@@ -27,7 +32,11 @@ type Route struct{ Method, Path string }
 // Template is the parsed template.
 type Template struct {
 	Functions []Function
-	Root      *yaml.Node
+	// GlobalEnv are Globals.Function.Environment.Variables, as text.
+	GlobalEnv map[string]string
+	// Defaults are the parameters' default values.
+	Defaults map[string]string
+	Root     *yaml.Node
 }
 
 // Load parses path.
@@ -41,7 +50,13 @@ func Load(path string) (*Template, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	root := doc.Content[0]
-	t := &Template{Root: root}
+	globals := get(get(root, "Globals"), "Function")
+	t := &Template{Root: root, GlobalEnv: vars(get(globals, "Environment")), Defaults: map[string]string{}}
+	if params := get(root, "Parameters"); params != nil {
+		for i := 0; i+1 < len(params.Content); i += 2 {
+			t.Defaults[params.Content[i].Value] = scalar(get(params.Content[i+1], "Default"))
+		}
+	}
 	resources := get(root, "Resources")
 	if resources == nil {
 		return nil, fmt.Errorf("%s: no Resources", path)
@@ -52,7 +67,17 @@ func Load(path string) (*Template, error) {
 			continue
 		}
 		props := get(res, "Properties")
-		f := Function{Logical: name, CodeURI: scalar(get(props, "CodeUri")), Env: map[string]string{}}
+		f := Function{Logical: name, CodeURI: scalar(get(props, "CodeUri")), Env: vars(get(props, "Environment"))}
+		for _, n := range []struct {
+			key string
+			dst *int
+		}{{"MemorySize", &f.MemorySize}, {"Timeout", &f.Timeout}} {
+			v := scalar(get(props, n.key))
+			if v == "" {
+				v = scalar(get(globals, n.key))
+			}
+			*n.dst, _ = strconv.Atoi(v)
+		}
 		if ev := get(props, "Events"); ev != nil {
 			for j := 1; j < len(ev.Content); j += 2 {
 				e := ev.Content[j]
@@ -63,11 +88,6 @@ func Load(path string) (*Template, error) {
 				case "Schedule", "ScheduleV2":
 					f.Schedule = append(f.Schedule, scalar(get(p, "Schedule"))+scalar(get(p, "ScheduleExpression")))
 				}
-			}
-		}
-		if vars := get(get(props, "Environment"), "Variables"); vars != nil {
-			for j := 0; j+1 < len(vars.Content); j += 2 {
-				f.Env[vars.Content[j].Value] = text(vars.Content[j+1])
 			}
 		}
 		if pol := get(props, "Policies"); pol != nil {
@@ -81,6 +101,65 @@ func Load(path string) (*Template, error) {
 		t.Functions = append(t.Functions, f)
 	}
 	return t, nil
+}
+
+// vars reads an Environment's Variables as text.
+func vars(env *yaml.Node) map[string]string {
+	out := map[string]string{}
+	if v := get(env, "Variables"); v != nil {
+		for j := 0; j+1 < len(v.Content); j += 2 {
+			out[v.Content[j].Value] = text(v.Content[j+1])
+		}
+	}
+	return out
+}
+
+// Environment is what f's process sees on AWS: the Globals' variables, then f's own, each
+// resolved with refs (logical ids of resources, e.g. EventsTable) and the parameters'
+// defaults. A value that names anything else is an error, never a guess.
+func (t *Template) Environment(f Function, refs map[string]string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, env := range []map[string]string{t.GlobalEnv, f.Env} {
+		for k, v := range env {
+			r, err := t.resolve(v, refs)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %s: %w", f.Logical, k, err)
+			}
+			out[k] = r
+		}
+	}
+	return out, nil
+}
+
+var subVar = regexp.MustCompile(`\$\{([A-Za-z0-9:.]+)\}`)
+
+func (t *Template) resolve(v string, refs map[string]string) (string, error) {
+	lookup := func(name string) (string, error) {
+		if r, ok := refs[name]; ok {
+			return r, nil
+		}
+		if d, ok := t.Defaults[name]; ok {
+			return d, nil
+		}
+		return "", fmt.Errorf("no value for %s", name)
+	}
+	switch {
+	case strings.HasPrefix(v, "!Ref "):
+		return lookup(strings.TrimPrefix(v, "!Ref "))
+	case strings.HasPrefix(v, "!Sub "):
+		var err error
+		out := subVar.ReplaceAllStringFunc(strings.TrimPrefix(v, "!Sub "), func(m string) string {
+			r, e := lookup(m[2 : len(m)-1])
+			if e != nil && err == nil {
+				err = e
+			}
+			return r
+		})
+		return out, err
+	case strings.HasPrefix(v, "!"):
+		return "", fmt.Errorf("cannot resolve %q", v)
+	}
+	return v, nil
 }
 
 // Get returns the mapping value under key, or nil.

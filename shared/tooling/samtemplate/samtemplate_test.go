@@ -1,6 +1,7 @@
 package samtemplate
 
 import (
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -93,5 +94,72 @@ func TestLeastPrivilege(t *testing.T) {
 				t.Errorf("%s: environment variable %s looks like a secret value; pass names only", f.Logical, k)
 			}
 		}
+	}
+}
+
+// `sam local invoke --env-vars events/local-env.json` only overrides variables the template
+// declares for the function (aws-sam-cli #1553, #6145): every key the file sets must be
+// declared, with an intrinsic or an empty literal, so that on AWS it changes nothing.
+func TestLocalEnvDeclared(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(root, "events/local-env.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file map[string]map[string]string
+	if err := json.Unmarshal(b, &file); err != nil {
+		t.Fatal(err)
+	}
+	tpl := load(t)
+	byName := map[string]Function{}
+	for _, f := range tpl.Functions {
+		byName[f.Logical] = f
+	}
+	for section, keys := range file {
+		fns := tpl.Functions
+		if section != "Parameters" {
+			f, ok := byName[section]
+			if !ok {
+				t.Errorf("local-env.json: %s is no function of template.yaml", section)
+				continue
+			}
+			fns = []Function{f}
+		}
+		for _, f := range fns {
+			for k := range keys {
+				v, own := f.Env[k]
+				if !own {
+					v, own = tpl.GlobalEnv[k]
+				}
+				switch {
+				case !own:
+					t.Errorf("%s: %s (set by local-env.json %s) is not declared, so sam local ignores it", f.Logical, k, section)
+				case v != "" && !strings.HasPrefix(v, "!"):
+					t.Errorf("%s: %s defaults to %q; a variable only local runs set must default to \"\"", f.Logical, k, v)
+				}
+			}
+		}
+	}
+}
+
+func TestEnvironmentResolves(t *testing.T) {
+	tpl := load(t)
+	refs := map[string]string{"EventsTable": "t", "EventsQueue": "q"}
+	for _, f := range tpl.Functions {
+		env, err := tpl.Environment(f, refs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if env["TABLE_NAME"] != "t" || env["QUEUE_URL"] != "q" || env["AWS_ENDPOINT_URL_DYNAMODB"] != "" {
+			t.Errorf("%s: %v", f.Logical, env)
+		}
+		if name, ok := env["SECRET_NAME"]; ok && !strings.HasPrefix(name, "payhooks/") {
+			t.Errorf("%s: SECRET_NAME %q", f.Logical, name)
+		}
+		if f.MemorySize <= 0 || f.Timeout <= 0 {
+			t.Errorf("%s: memory %d timeout %d", f.Logical, f.MemorySize, f.Timeout)
+		}
+	}
+	if _, err := tpl.Environment(tpl.Functions[0], nil); err == nil {
+		t.Error("an unresolved !Ref resolved")
 	}
 }
