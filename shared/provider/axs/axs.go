@@ -312,7 +312,7 @@ func Samples(secretDoc []byte) ([]provider.Sample, error) {
 	}
 	out := make([]provider.Sample, 0, len(samplePayloads))
 	for _, sp := range samplePayloads {
-		jwe, err := encrypt([]byte(sp.body), doc.ClientID, active[0], nil)
+		jwe, err := sealSample([]byte(sp.body), doc.ClientID, active[0], sp.name)
 		if err != nil {
 			return nil, err
 		}

@@ -124,9 +124,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = io.WriteString(w, resp.Body)
 }
 
-// queryParams is API Gateway's parsed form of the query: repeated names joined by commas,
-// absent when there is no query.
-func queryParams(raw string) map[string]string {
+// QueryParameters is API Gateway's parsed form of the query: repeated names joined by
+// commas, absent when there is no query.
+func QueryParameters(raw string) map[string]string {
 	q, _ := url.ParseQuery(raw)
 	if len(q) == 0 {
 		return nil
@@ -152,7 +152,7 @@ func (g *Gateway) event(r *http.Request, route *Route, params map[string]string,
 		RawPath:               r.URL.Path,
 		RawQueryString:        r.URL.RawQuery,
 		Headers:               headers,
-		QueryStringParameters: queryParams(r.URL.RawQuery),
+		QueryStringParameters: QueryParameters(r.URL.RawQuery),
 		PathParameters:        params,
 		RequestContext: events.APIGatewayV2HTTPRequestContext{
 			RouteKey:  route.Method + " " + route.Path,

@@ -1,17 +1,17 @@
 package registry
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/payhooks/payhooks/shared/tooling/gateway"
 	"github.com/payhooks/payhooks/shared/tooling/samtemplate"
 )
 
@@ -45,8 +45,38 @@ func TestRoutesMatchTemplate(t *testing.T) {
 
 // TestEventsFiles writes events/<function>-<variant>.json (API Gateway v2 events signed
 // with the fake development secrets) when PAYHOOKS_UPDATE_EVENTS=1 (`make events`);
-// otherwise it checks that every sample has its file.
+// otherwise it checks that every file is what `make events` would write, byte for byte.
 func TestEventsFiles(t *testing.T) {
+	update := os.Getenv("PAYHOOKS_UPDATE_EVENTS") == "1"
+	for path, want := range eventFiles(t) {
+		if update {
+			if err := os.WriteFile(path, want, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		got, err := os.ReadFile(path)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%s is missing or stale (run make events)", path)
+		}
+	}
+}
+
+// `make events` twice writes the same bytes, so a rerun leaves the tree clean.
+func TestEventsDeterministic(t *testing.T) {
+	a, b := eventFiles(t), eventFiles(t)
+	for path := range a {
+		if !bytes.Equal(a[path], b[path]) {
+			t.Errorf("%s differs between two runs", path)
+		}
+	}
+}
+
+// eventFiles renders every sample as the event API Gateway would hand its function. There
+// is no requestContext.time/timeEpoch: the function then stamps receivedAt when invoked, so
+// an event sent today is received today (the pollers look back hours, not to a fixed date).
+func eventFiles(t *testing.T) map[string][]byte {
+	t.Helper()
 	b, err := os.ReadFile(filepath.Join(root, "dev/secrets.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -55,7 +85,7 @@ func TestEventsFiles(t *testing.T) {
 	if err := json.Unmarshal(b, &docs); err != nil {
 		t.Fatal(err)
 	}
-	update := os.Getenv("PAYHOOKS_UPDATE_EVENTS") == "1"
+	files := map[string][]byte{}
 	for _, w := range Webhooks {
 		samples, err := w.Samples(docs["payhooks/"+w.Provider])
 		if err != nil {
@@ -63,17 +93,10 @@ func TestEventsFiles(t *testing.T) {
 		}
 		for _, s := range samples {
 			path := filepath.Join(root, "events", fmt.Sprintf("%s-%s.json", w.Function, strings.ToLower(s.Name)))
-			if !update {
-				if _, err := os.Stat(path); err != nil {
-					t.Errorf("missing %s (run make events)", path)
-				}
-				continue
-			}
 			headers := map[string]string{"content-type": "application/json", "user-agent": w.Provider + "-webhooks"}
 			for k, v := range s.Headers {
 				headers[strings.ToLower(k)] = v
 			}
-			now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
 			reqPath, query := s.SplitPath()
 			method := s.HTTPMethod()
 			if len(s.Body) == 0 {
@@ -81,26 +104,19 @@ func TestEventsFiles(t *testing.T) {
 			}
 			e := events.APIGatewayV2HTTPRequest{
 				Version: "2.0", RouteKey: method + " " + w.Path, RawPath: reqPath, RawQueryString: query, Headers: headers, Body: string(s.Body),
+				QueryStringParameters: gateway.QueryParameters(query),
 				RequestContext: events.APIGatewayV2HTTPRequestContext{
 					AccountID: "123456789012", APIID: "local", DomainName: "local.execute-api.localhost",
 					RequestID: "sample-" + w.Provider + "-" + strings.ToLower(s.Name), RouteKey: method + " " + w.Path, Stage: "$default",
-					Time: now.Format("02/Jan/2006:15:04:05 -0700"), TimeEpoch: now.UnixMilli(),
 					HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: reqPath, Protocol: "HTTP/1.1", SourceIP: "203.0.113.10", UserAgent: headers["user-agent"]},
 				},
-			}
-			if q, _ := url.ParseQuery(query); len(q) > 0 {
-				e.QueryStringParameters = map[string]string{}
-				for k, v := range q {
-					e.QueryStringParameters[k] = strings.Join(v, ",")
-				}
 			}
 			if strings.Contains(w.Path, "{token}") {
 				e.PathParameters = map[string]string{"token": reqPath[strings.LastIndexByte(reqPath, '/')+1:]}
 			}
 			out, _ := json.MarshalIndent(e, "", "  ")
-			if err := os.WriteFile(path, append(out, '\n'), 0o644); err != nil {
-				t.Fatal(err)
-			}
+			files[path] = append(out, '\n')
 		}
 	}
+	return files
 }
