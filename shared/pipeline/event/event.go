@@ -23,6 +23,7 @@ const (
 	Failed    Status = "failed"
 	Cancelled Status = "cancelled"
 	Expired   Status = "expired"
+	Refunded  Status = "refunded" // after a success: the money went back
 )
 
 // Terminal reports whether no later event can move an object out of this status.

@@ -16,6 +16,7 @@ const (
 	TypePaymentFailed    Type = "payment.failed"
 	TypePaymentCancelled Type = "payment.cancelled"
 	TypePaymentExpired   Type = "payment.expired"
+	TypePaymentRefunded  Type = "payment.refunded"
 )
 
 // Payouts: InstaXchange's followed on chain, CXTN's completed payments.

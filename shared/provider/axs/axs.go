@@ -16,7 +16,7 @@ import (
 	"github.com/payhooks/payhooks/shared/pipeline/event"
 	"github.com/payhooks/payhooks/shared/platform/secrets"
 	"github.com/payhooks/payhooks/shared/provider"
-	"github.com/payhooks/payhooks/shared/support/money"
+	"github.com/payhooks/payhooks/shared/provider/kit"
 	"github.com/payhooks/payhooks/shared/support/redact"
 )
 
@@ -158,18 +158,6 @@ func jsonData(body []byte) (string, error) {
 	return strings.TrimSpace(*w.Data), nil
 }
 
-// Webhook is the decrypted AXS notification.
-type Webhook struct {
-	Amount          json.RawMessage `json:"amount"` // dollars as a string; a bare number is taken as written
-	Currency        string          `json:"currency"`
-	TransactionRef  string          `json:"transactionRef"`
-	MerchantRef     string          `json:"merchantRef"`
-	Status          string          `json:"status"`
-	ResponseCode    string          `json:"responseCode"`
-	PaymentScheme   string          `json:"paymentScheme"`
-	PaymentDateTime string          `json:"paymentDateTime"`
-}
-
 // Statuses AXS sends.
 const (
 	StatusSuccess  = "SUCCESS"
@@ -177,111 +165,67 @@ const (
 	StatusExpired  = "EXPIRED"
 )
 
+// statuses are the Payment Link doc's: SUCCESS, DECLINED (a card payment), EXPIRED (a QR
+// code). AXS's own plugin handles exactly these and only notes any other.
+var statuses = kit.Statuses{
+	StatusSuccess:  {Type: event.TypePaymentSucceeded, Status: event.Succeeded},
+	StatusDeclined: {Type: event.TypePaymentFailed, Status: event.Failed},
+	StatusExpired:  {Type: event.TypePaymentExpired, Status: event.Expired},
+}
+
 // Normalize maps the decrypted webhook to the normalized event.
 func (p *axsProvider) Normalize(_ context.Context, payload []byte) (event.Event, error) {
-	var w Webhook
-	dec := json.NewDecoder(bytes.NewReader(payload))
-	dec.UseNumber()
-	if err := dec.Decode(&w); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return event.Event{}, provider.BadRequest(provider.ReasonBadField, fmt.Errorf("field %q has the wrong type", te.Field))
-		}
-		return event.Event{}, provider.BadRequest(provider.ReasonBadJSON, err)
+	o, err := kit.Parse(payload)
+	if err != nil {
+		return event.Event{}, err
 	}
-	ref := strings.TrimSpace(w.TransactionRef)
-	status := strings.ToUpper(strings.TrimSpace(w.Status))
-	if ref == "" {
-		return event.Event{}, provider.BadRequest(provider.ReasonMissingField, errors.New("transactionRef"))
+	ref := o.Ref("transactionRef", kit.Required)
+	status, out, _ := statuses.Lookup(o.Ref("status", kit.Required))
+	currency := strings.TrimSpace(o.String("currency", kit.Optional))
+	if currency == "" {
+		currency = DefaultCurrency
 	}
-	if status == "" {
-		return event.Event{}, provider.BadRequest(provider.ReasonMissingField, errors.New("status"))
-	}
-
+	// "Mark your order as paid ONLY after the webhook": a success without an amount cannot
+	// be reconciled against the order.
+	need := kit.Need(out.Status == event.Succeeded)
 	ev := event.Event{
 		ID:          Name + ":" + ref + ":" + status,
 		Provider:    Name,
 		ObjectRef:   ref,
-		MerchantRef: w.MerchantRef,
+		MerchantRef: o.Text("merchantRef", kit.Optional),
+		Type:        out.Type,
+		Status:      out.Status,
+		Amount:      o.Money("amount", currency, need),
 	}
-	switch status {
-	case StatusSuccess:
-		ev.Type, ev.Status = "payment.succeeded", event.Succeeded
-	case StatusDeclined:
-		ev.Type, ev.Status = "payment.failed", event.Failed
-		if w.ResponseCode != "" {
-			ev.Failure = &event.Failure{Code: w.ResponseCode}
-		}
-	case StatusExpired:
-		ev.Type, ev.Status = "payment.expired", event.Expired
-	default:
-		ev.Type, ev.Status = event.TypeUnsupported, event.Pending
+	code := o.Text("responseCode", kit.Optional)
+	if code != "" && out.Status == event.Failed {
+		ev.Failure = &event.Failure{Code: code}
 	}
-
-	amount, err := amountText(w.Amount)
-	if err != nil {
-		return event.Event{}, provider.BadRequest(provider.ReasonBadField, fmt.Errorf("amount: %w", err))
-	}
-	if amount != "" {
-		currency := strings.TrimSpace(w.Currency)
-		if currency == "" {
-			currency = DefaultCurrency
-		}
-		m, err := money.New(amount, currency)
-		if err != nil {
-			return event.Event{}, provider.BadRequest(provider.ReasonBadField, fmt.Errorf("amount: %w", err))
-		}
-		ev.Amount = &m
-	} else if status == StatusSuccess {
-		// "Mark your order as paid ONLY after the webhook": a success without an amount
-		// cannot be reconciled against the order.
-		return event.Event{}, provider.BadRequest(provider.ReasonMissingField, errors.New("amount"))
-	}
-
+	details := map[string]any{}
 	// An unreadable time is no reason to refuse an authentic payment: OccurredAt stays zero
 	// (the pipeline then uses the receipt time) and the text is kept in details.
-	details := map[string]any{}
-	if w.PaymentDateTime != "" {
-		if t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(w.PaymentDateTime)); err == nil {
+	if at := strings.TrimSpace(o.String("paymentDateTime", kit.Optional)); at != "" {
+		if t, err := time.Parse(time.RFC3339Nano, at); err == nil {
 			ev.OccurredAt = t.UTC()
 		} else {
-			details["paymentDateTime"] = w.PaymentDateTime
+			details["paymentDateTime"] = at
 		}
 	}
-	if w.PaymentScheme != "" {
-		details["paymentScheme"] = w.PaymentScheme
+	for key, v := range map[string]string{"paymentScheme": o.String("paymentScheme", kit.Optional), "responseCode": code} {
+		if v != "" {
+			details[key] = v
+		}
 	}
-	if w.ResponseCode != "" {
-		details["responseCode"] = w.ResponseCode
+	if err := o.Err(); err != nil {
+		return event.Event{}, err
 	}
 	if len(details) > 0 {
 		ev.Details = details
 	}
-	raw, err := redact.JSON(payload)
-	if err != nil {
+	if ev.Raw, err = redact.JSON(payload); err != nil {
 		return event.Event{}, provider.BadRequest(provider.ReasonBadJSON, err)
 	}
-	ev.Raw = raw
 	return ev, nil
-}
-
-// amountText returns the amount exactly as written, whether AXS sent "10.23" or 10.23.
-func amountText(raw json.RawMessage) (string, error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
-		return "", nil
-	}
-	if raw[0] == '"' {
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return "", err
-		}
-		return strings.TrimSpace(s), nil
-	}
-	if raw[0] == '-' || raw[0] >= '0' && raw[0] <= '9' {
-		return string(raw), nil
-	}
-	return "", errors.New("neither a string nor a number")
 }
 
 // SamplePath is where AXS deliveries arrive.

@@ -91,43 +91,9 @@ func parseToken(compact string) (*token, error) {
 	if err != nil {
 		return nil, provider.BadRequest(ReasonBadJWE, fmt.Errorf("protected header: %w", err))
 	}
-	var alg, enc string
-	if err := stringField(fields, "alg", &alg); err != nil || alg != KeyAlgorithm {
-		return nil, provider.Unauthorized(ReasonUnsupportedAlgorithm, fmt.Errorf("alg %.40q", alg))
-	}
-	if err := stringField(fields, "enc", &enc); err != nil || enc != ContentEncryption {
-		return nil, provider.Unauthorized(ReasonUnsupportedAlgorithm, fmt.Errorf("enc %.40q", enc))
-	}
-	// AXS's own decrypter is built with DEFLATE, so "zip":"DEF" is legal (and inflated
-	// under MaxInflated); no other compression and no extensions are.
-	if _, ok := fields["crit"]; ok {
-		return nil, provider.Unauthorized(ReasonUnsupportedAlgorithm, errors.New(`header "crit" not supported`))
-	}
-	h := jweHeader{}
-	if _, ok := fields["zip"]; ok {
-		var zip string
-		if err := stringField(fields, "zip", &zip); err != nil || zip != "DEF" {
-			return nil, provider.Unauthorized(ReasonUnsupportedAlgorithm, fmt.Errorf("zip %.40q", zip))
-		}
-		h.Deflate = true
-	}
-	if h.P2C, err = parseP2C(fields["p2c"]); err != nil {
+	h, err := allowedHeader(fields)
+	if err != nil {
 		return nil, err
-	}
-	var p2s string
-	if err := stringField(fields, "p2s", &p2s); err != nil || p2s == "" {
-		return nil, provider.Unauthorized(ReasonInvalidP2S, errors.New("p2s missing or not a string"))
-	}
-	if h.P2S, err = base64.RawURLEncoding.DecodeString(p2s); err != nil {
-		return nil, provider.Unauthorized(ReasonInvalidP2S, fmt.Errorf("p2s: %w", err))
-	}
-	if len(h.P2S) < minSaltInput {
-		return nil, provider.Unauthorized(ReasonInvalidP2S, fmt.Errorf("p2s salt input is %d bytes, want >= %d", len(h.P2S), minSaltInput))
-	}
-	if _, ok := fields["kid"]; ok {
-		if err := stringField(fields, "kid", &h.Kid); err != nil {
-			return nil, provider.BadRequest(ReasonBadJWE, errors.New("kid is not a string"))
-		}
 	}
 	want := [4]int{wrappedKeyLen, gcmIVLen, -1, gcmTagLen}
 	names := [4]string{"encrypted key", "iv", "ciphertext", "tag"}
@@ -147,6 +113,51 @@ func parseToken(compact string) (*token, error) {
 	t.sealed, _ = base64.RawURLEncoding.AppendDecode(nil, []byte(parts[3]))
 	t.sealed, _ = base64.RawURLEncoding.AppendDecode(t.sealed, []byte(parts[4]))
 	return t, nil
+}
+
+// allowedHeader holds the protected header to the one algorithm pair AXS uses, DEFLATE at
+// most, and a p2c within MaxP2C: every refusal here comes before any key derivation.
+func allowedHeader(fields map[string]json.RawMessage) (jweHeader, error) {
+	var h jweHeader
+	var err error
+	var alg, enc string
+	if err := stringField(fields, "alg", &alg); err != nil || alg != KeyAlgorithm {
+		return h, provider.Unauthorized(ReasonUnsupportedAlgorithm, fmt.Errorf("alg %.40q", alg))
+	}
+	if err := stringField(fields, "enc", &enc); err != nil || enc != ContentEncryption {
+		return h, provider.Unauthorized(ReasonUnsupportedAlgorithm, fmt.Errorf("enc %.40q", enc))
+	}
+	// AXS's own decrypter is built with DEFLATE, so "zip":"DEF" is legal (and inflated
+	// under MaxInflated); no other compression and no extensions are.
+	if _, ok := fields["crit"]; ok {
+		return h, provider.Unauthorized(ReasonUnsupportedAlgorithm, errors.New(`header "crit" not supported`))
+	}
+	if _, ok := fields["zip"]; ok {
+		var zip string
+		if err := stringField(fields, "zip", &zip); err != nil || zip != "DEF" {
+			return h, provider.Unauthorized(ReasonUnsupportedAlgorithm, fmt.Errorf("zip %.40q", zip))
+		}
+		h.Deflate = true
+	}
+	if h.P2C, err = parseP2C(fields["p2c"]); err != nil {
+		return h, err
+	}
+	var p2s string
+	if err := stringField(fields, "p2s", &p2s); err != nil || p2s == "" {
+		return h, provider.Unauthorized(ReasonInvalidP2S, errors.New("p2s missing or not a string"))
+	}
+	if h.P2S, err = base64.RawURLEncoding.DecodeString(p2s); err != nil {
+		return h, provider.Unauthorized(ReasonInvalidP2S, fmt.Errorf("p2s: %w", err))
+	}
+	if len(h.P2S) < minSaltInput {
+		return h, provider.Unauthorized(ReasonInvalidP2S, fmt.Errorf("p2s salt input is %d bytes, want >= %d", len(h.P2S), minSaltInput))
+	}
+	if _, ok := fields["kid"]; ok {
+		if err := stringField(fields, "kid", &h.Kid); err != nil {
+			return h, provider.BadRequest(ReasonBadJWE, errors.New("kid is not a string"))
+		}
+	}
+	return h, nil
 }
 
 // headerFields decodes the protected header as one JSON object and refuses duplicate names:

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/payhooks/payhooks/shared/provider/kit/golden"
 )
 
 type fixture struct {
@@ -44,6 +46,9 @@ func loadFixtures(t testing.TB) []fixture {
 		t.Fatal(err)
 	}
 	for _, f := range files {
+		if strings.HasSuffix(f, golden.Suffix) {
+			continue // what a case becomes, not a body
+		}
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
@@ -291,5 +296,46 @@ func TestNumberFormatting(t *testing.T) {
 	}
 	if got := string(appendJSNumber(nil, math.Inf(1))); got != "null" {
 		t.Errorf("Infinity: %s", got)
+	}
+}
+
+// The signed text is the sender's parsed value printed again, not the body's text: a
+// number written past a double's precision is signed as the double it parses to, and that
+// is what Normalize records (see TestGolden's webhook_signed_values).
+func TestCanonicalSignedNumbers(t *testing.T) {
+	for body, want := range map[string]string{
+		`{"a":3.7400000000000000001}`:             `{"a":3.74}`,
+		`{"a":3.739999999999999999999}`:           `{"a":3.74}`,
+		`{"a":9007199254740993}`:                  `{"a":9007199254740992}`,
+		`{"a":12345678901234567890}`:              `{"a":12345678901234567000}`,
+		`{"a":1e2,"b":1.50,"c":-0,"d":0.0000001}`: `{"a":100,"b":1.5,"c":0,"d":1e-7}`,
+	} {
+		got, err := CanonicalJS([]byte(body))
+		if err != nil || string(got) != want {
+			t.Errorf("%s: got %s (%v), want %s", body, got, err, want)
+		}
+	}
+}
+
+// Ids that differ only in lone surrogates are different texts to the sender and stay
+// different in the signed form: \ud800 and \ud801 are kept as escapes (JSON.stringify's
+// well-formed output), U+FFFD as itself. None collapses into another.
+func TestCanonicalLoneSurrogateIDs(t *testing.T) {
+	seen := map[string]string{}
+	for _, id := range []string{`t\ud800`, `t\ud801`, `t\ufffd`, `t\udc00`} {
+		got, err := CanonicalJS([]byte(`{"transactionId":"` + id + `"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if other, dup := seen[string(got)]; dup {
+			t.Errorf("%s and %s have one signed form %s", id, other, got)
+		}
+		seen[string(got)] = id
+	}
+	if got, _ := CanonicalJS([]byte(`{"transactionId":"t\ud800"}`)); string(got) != `{"transactionId":"t\ud800"}` {
+		t.Errorf("lone surrogate not kept as an escape: %s", got)
+	}
+	if got, _ := CanonicalJS([]byte(`{"transactionId":"t\ufffd"}`)); string(got) != "{\"transactionId\":\"t\uFFFD\"}" {
+		t.Errorf("U+FFFD: %s", got)
 	}
 }

@@ -11,18 +11,15 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/payhooks/payhooks/shared/pipeline/event"
 	"github.com/payhooks/payhooks/shared/platform/secrets"
 	"github.com/payhooks/payhooks/shared/provider"
-	"github.com/payhooks/payhooks/shared/support/jsonscan"
-	"github.com/payhooks/payhooks/shared/support/money"
+	"github.com/payhooks/payhooks/shared/provider/kit"
 	"github.com/payhooks/payhooks/shared/support/redact"
 )
 
@@ -31,12 +28,6 @@ const Name = "instaxchange"
 
 // SignatureHeader carries the md5 digest (the doc spells it X-Instaxwh-Key as well).
 const SignatureHeader = "X-InstaXWH-KEY"
-
-// Limits that keep the event id inside the schema's 1024 characters.
-const (
-	maxTransactionIDLen = 256
-	maxStatusLen        = 64
-)
 
 // SecretDoc is the secret document: every listed secret is accepted, the first is the
 // one in use (rotation keeps the previous one listed for a while).
@@ -55,9 +46,14 @@ func New(src secrets.Source, secretName string) provider.Provider {
 
 func (w *webhook) Name() string { return Name }
 
-// Verify checks X-InstaXWH-KEY against both canonical forms under every active secret.
+// Verify checks X-InstaXWH-KEY against both canonical forms under every active secret and
+// returns the form the signature covers, not the body: the sender signs its own
+// re-serialization, so only that text is authenticated. It differs from the body wherever
+// the body says more than the sender's object held: a number written past a double's
+// precision (3.7400000000000000001 is signed as 3.74), a repeated key (the last value is
+// signed), a top-level __proto__ (the sender's object never had it).
 func (w *webhook) Verify(ctx context.Context, req *provider.Request) ([]byte, error) {
-	sig := strings.TrimSpace(req.Header(strings.ToLower(SignatureHeader)))
+	sig := strings.ToLower(strings.TrimSpace(req.Header(strings.ToLower(SignatureHeader))))
 	if sig == "" {
 		return nil, provider.Unauthorized(provider.ReasonMissingSignature, errors.New("no "+SignatureHeader+" header"))
 	}
@@ -67,13 +63,15 @@ func (w *webhook) Verify(ctx context.Context, req *provider.Request) ([]byte, er
 	if err != nil {
 		return nil, provider.BadRequest(provider.ReasonBadJSON, err)
 	}
+	jsForm = bytes.Clone(jsForm)
 	// Most payloads (ASCII, no empty objects, plain numbers) have one text for both forms;
 	// the JS pass knows when, and then one digest per secret covers both.
 	var php *canonicalizer
+	var phpForm []byte
 	if !js.phpSame {
 		php = getCanonicalizer()
 		defer putCanonicalizer(php)
-		if phpForm, err := php.run(req.Body, modePHP); err != nil || bytes.Equal(phpForm, jsForm) {
+		if phpForm, err = php.run(req.Body, modePHP); err != nil || bytes.Equal(phpForm, jsForm) {
 			php = nil // no PHP form (ErrNoPHPForm), or nothing new to try
 		}
 	}
@@ -82,23 +80,29 @@ func (w *webhook) Verify(ctx context.Context, req *provider.Request) ([]byte, er
 	if err != nil {
 		return nil, fmt.Errorf("instaxchange: webhook secret: %w", err)
 	}
-	candidates := make([]string, 0, 2*len(doc.WebhookSecrets))
+	jsDigests := make([]string, 0, len(doc.WebhookSecrets))
+	phpDigests := make([]string, 0, len(doc.WebhookSecrets))
 	for _, secret := range doc.WebhookSecrets {
 		if secret == "" {
 			continue // an empty entry must never make "canonical:" a valid key
 		}
-		candidates = append(candidates, js.digest(secret))
+		jsDigests = append(jsDigests, js.digest(secret))
 		if php != nil {
-			candidates = append(candidates, php.digest(secret))
+			phpDigests = append(phpDigests, php.digest(secret))
 		}
 	}
-	if len(candidates) == 0 {
+	if len(jsDigests) == 0 {
 		return nil, fmt.Errorf("%w: %s lists no webhookSecrets", secrets.ErrUnavailable, w.doc.Name)
 	}
-	if !secrets.MatchAny(strings.ToLower(sig), candidates) {
-		return nil, provider.Unauthorized(provider.ReasonSignatureMismatch, nil)
+	// Both comparisons always run, so timing tells nothing about which form matched.
+	jsOK, phpOK := secrets.MatchAny(sig, jsDigests), secrets.MatchAny(sig, phpDigests)
+	switch {
+	case jsOK:
+		return jsForm, nil
+	case phpOK:
+		return bytes.Clone(php.out), nil
 	}
-	return req.Body, nil
+	return nil, provider.Unauthorized(provider.ReasonSignatureMismatch, nil)
 }
 
 // digest is md5hex(canonical + ":" + secret) over the canonicalizer's last output, hashed
@@ -122,15 +126,20 @@ func Sign(body []byte, secret string) (string, error) {
 	return c.digest(secret), nil
 }
 
-// raw member spans of the payload; nil means absent.
-type payloadFields struct {
-	webhookID, transactionID, reference, data, invoiceData, createdAt []byte
+// statuses are data.status values seen from InstaXchange and handled by integrations in
+// the wild (docs/providers.md). Any other is stored as event.unsupported.
+var statuses = kit.Statuses{
+	"completed": {Type: event.TypePaymentSucceeded, Status: event.Succeeded},
+	"failed":    {Type: event.TypePaymentFailed, Status: event.Failed},
+	"cancelled": {Type: event.TypePaymentCancelled, Status: event.Cancelled},
+	"refunded":  {Type: event.TypePaymentRefunded, Status: event.Refunded},
 }
 
-type dataFields struct {
-	amountInFiat, fiatCurrency, amountInCrypto, cryptoCurrency, status, statusReason,
-	walletAddress, additionalData, sessionID, createdAt []byte
-}
+// depositHeld is the outcome of a completed session whose card deposit is reported as not
+// completed (invoiceData.Deposit_tx_status): the money has not been taken, so the payment
+// is not yet a success. Its id carries the deposit status, so the completion proper, when
+// it comes, is a new event.
+var depositHeld = kit.Outcome{Type: event.TypePaymentPending, Status: event.Pending}
 
 // invoiceDetails maps invoiceData keys to details keys. Name is left out on purpose,
 // Email and the card number are masked.
@@ -147,287 +156,102 @@ var invoiceDetails = [...]struct{ from, to string }{
 	{"Credit_card_number", "cardNumber"},
 }
 
-// Normalize turns an authentic webhook payload into the normalized event.
-func (w *webhook) Normalize(ctx context.Context, payload []byte) (event.Event, error) {
-	// Verify has canonicalized the payload, which refuses invalid UTF-8; redact.JSON would
-	// repair it instead, so refuse it here too rather than normalize what was not verified.
-	if !utf8.Valid(payload) {
-		return event.Event{}, provider.BadRequest(provider.ReasonBadJSON, fmt.Errorf("%w: invalid UTF-8", ErrSyntax))
-	}
-	// Redacting validates the whole payload; the field walks below then skip, not check.
-	raw, err := redact.JSON(payload)
-	if err != nil {
-		return event.Event{}, provider.BadRequest(provider.ReasonBadJSON, err)
-	}
-	var p payloadFields
-	isObject := eachMember(payload, func(k, v []byte) {
-		switch {
-		case keyIs(k, "webhookId"):
-			p.webhookID = v
-		case keyIs(k, "transactionId"):
-			p.transactionID = v
-		case keyIs(k, "reference"):
-			p.reference = v
-		case keyIs(k, "data"):
-			p.data = v
-		case keyIs(k, "invoiceData"):
-			p.invoiceData = v
-		case keyIs(k, "createdAt"):
-			p.createdAt = v
-		}
-	})
-	if !isObject {
-		return event.Event{}, provider.BadRequest(provider.ReasonBadJSON, errors.New("payload is not a JSON object"))
-	}
-
-	txID, err := requiredString("transactionId", p.transactionID)
+// Normalize turns the authenticated reading (Verify's canonical form) into the event.
+// Amounts are that form's number text, which is the sender's own double printed as
+// JavaScript prints it, so an amount is exactly the value that was signed.
+func (w *webhook) Normalize(_ context.Context, payload []byte) (event.Event, error) {
+	o, err := kit.Parse(payload)
 	if err != nil {
 		return event.Event{}, err
 	}
-	if len(txID) > maxTransactionIDLen {
-		return event.Event{}, provider.BadRequest(provider.ReasonBadField, errors.New("transactionId is too long"))
-	}
-	if isNull(p.data) {
-		return event.Event{}, provider.BadRequest(provider.ReasonMissingField, errors.New("data is missing"))
-	}
-	var d dataFields
-	isObject = eachMember(p.data, func(k, v []byte) {
-		switch {
-		case keyIs(k, "amountInFiat"):
-			d.amountInFiat = v
-		case keyIs(k, "fiatCurrency"):
-			d.fiatCurrency = v
-		case keyIs(k, "amountInCrypto"):
-			d.amountInCrypto = v
-		case keyIs(k, "cryptoCurrency"):
-			d.cryptoCurrency = v
-		case keyIs(k, "status"):
-			d.status = v
-		case keyIs(k, "statusReason"):
-			d.statusReason = v
-		case keyIs(k, "walletAddress"):
-			d.walletAddress = v
-		case keyIs(k, "additionalData"):
-			d.additionalData = v
-		case keyIs(k, "sessionId"):
-			d.sessionID = v
-		case keyIs(k, "createdAt"):
-			d.createdAt = v
-		}
-	})
-	if !isObject {
-		return event.Event{}, provider.BadRequest(provider.ReasonBadField, errors.New("data is not an object"))
-	}
-
-	status, err := requiredString("data.status", d.status)
-	if err != nil {
-		return event.Event{}, err
-	}
-	if len(status) > maxStatusLen {
-		return event.Event{}, provider.BadRequest(provider.ReasonBadField, errors.New("data.status is too long"))
-	}
-	amount, err := amountField("data.amountInFiat", d.amountInFiat, "data.fiatCurrency", d.fiatCurrency, true)
-	if err != nil {
-		return event.Event{}, err
-	}
-	settlement, err := amountField("data.amountInCrypto", d.amountInCrypto, "data.cryptoCurrency", d.cryptoCurrency, false)
-	if err != nil {
-		return event.Event{}, err
-	}
-	merchantRef, err := referenceField(p.reference)
-	if err != nil {
-		return event.Event{}, err
-	}
-	webhookID, _, err := optionalString("webhookId", p.webhookID)
-	if err != nil {
-		return event.Event{}, err
-	}
-	occurredAt, err := timeField("data.createdAt", d.createdAt)
-	if err != nil {
-		return event.Event{}, err
-	}
-	if occurredAt.IsZero() {
-		// Without the transaction's time the delivery time is the best we have.
-		if occurredAt, err = timeField("createdAt", p.createdAt); err != nil {
-			return event.Event{}, err
-		}
-	}
-
+	d := o.Object("data", kit.Required)
+	inv := o.Object("invoiceData", kit.Optional)
+	txID := o.Ref("transactionId", kit.Required)
+	status, out := outcome(d.Ref("status", kit.Required), inv.Ref("Deposit_tx_status", kit.Optional))
 	ev := event.Event{
 		ID:              Name + ":" + txID + ":" + status,
 		Provider:        Name,
-		ProviderEventID: webhookID,
+		ProviderEventID: o.String("webhookId", kit.Optional),
 		ObjectRef:       txID,
-		MerchantRef:     merchantRef,
-		Amount:          amount,
-		Settlement:      settlement,
-		OccurredAt:      occurredAt,
-		Raw:             raw,
+		MerchantRef:     o.Text("reference", kit.Optional),
+		Type:            out.Type,
+		Status:          out.Status,
+		Amount:          d.Money("amountInFiat", d.String("fiatCurrency", kit.Required), kit.Required),
+		OccurredAt:      timeField(d, "createdAt"),
 	}
-	switch strings.ToLower(status) {
-	case "completed":
-		ev.Type, ev.Status = "payment.succeeded", event.Succeeded
-	case "failed":
-		reason, _, err := optionalString("data.statusReason", d.statusReason)
-		if err != nil {
-			return event.Event{}, err
-		}
-		ev.Type, ev.Status = "payment.failed", event.Failed
+	if cur := d.String("cryptoCurrency", kit.Optional); cur != "" {
+		ev.Settlement = d.Money("amountInCrypto", cur, kit.Optional)
+	}
+	if ev.OccurredAt.IsZero() {
+		// Without the transaction's time the delivery time is the best we have.
+		ev.OccurredAt = timeField(o, "createdAt")
+	}
+	if reason := d.String("statusReason", kit.Optional); ev.Status == event.Failed || ev.Status == event.Cancelled {
 		ev.Failure = &event.Failure{Message: reason}
-	default:
-		// Only completed and failed have been seen; anything else is not final yet.
-		ev.Type, ev.Status = "payment.pending", event.Pending
 	}
-
-	details, err := buildDetails(&p, &d, ev.Status)
-	if err != nil {
+	ev.Details = details(o, d, inv, ev.Failure == nil)
+	if err := o.Err(); err != nil {
 		return event.Event{}, err
 	}
-	ev.Details = details
+	if ev.Raw, err = redact.JSON(payload); err != nil {
+		return event.Event{}, provider.BadRequest(provider.ReasonBadJSON, err)
+	}
 	return ev, nil
 }
 
-func buildDetails(p *payloadFields, d *dataFields, st event.Status) (map[string]any, error) {
-	details := make(map[string]any, 16)
-	strs := []struct {
-		name, key string
-		v         []byte
-	}{
-		{"data.sessionId", "sessionId", d.sessionID},
-		{"data.walletAddress", "walletAddress", d.walletAddress},
-		{"createdAt", "webhookCreatedAt", p.createdAt},
+// outcome is the canonical status for the id and its outcome. Integrations in the wild
+// mark an order paid only when data.status is completed and the card deposit is completed
+// too; a completed session whose deposit says otherwise is held as pending (depositHeld),
+// and one that does not report its deposit is taken at data.status's word.
+func outcome(status, deposit string) (string, kit.Outcome) {
+	canonical, out, _ := statuses.Lookup(status)
+	if out.Status != event.Succeeded || deposit == "" {
+		return canonical, out
 	}
-	if st != event.Failed {
-		strs = append(strs, struct {
-			name, key string
-			v         []byte
-		}{"data.statusReason", "statusReason", d.statusReason})
+	if d, _, _ := statuses.Lookup(deposit); d != "completed" {
+		return canonical + ":deposit_" + d, depositHeld
 	}
-	for _, f := range strs {
-		s, ok, err := optionalString(f.name, f.v)
-		if err != nil {
-			return nil, err
-		}
-		if ok && s != "" {
-			details[f.key] = s
+	return canonical, out
+}
+
+func details(o, d, inv *kit.Object, withReason bool) map[string]any {
+	out := make(map[string]any, 16)
+	put := func(key, v string) {
+		if v != "" {
+			out[key] = v
 		}
 	}
-	if !isNull(d.additionalData) {
+	put("sessionId", d.String("sessionId", kit.Optional))
+	put("walletAddress", d.String("walletAddress", kit.Optional))
+	put("webhookCreatedAt", o.String("createdAt", kit.Optional))
+	if withReason {
+		put("statusReason", d.String("statusReason", kit.Optional))
+	}
+	if v := d.Value("additionalData"); v != nil {
 		// Merchant data passed through the session: opaque to us, but masked like Raw.
-		dec := json.NewDecoder(bytes.NewReader(d.additionalData))
-		dec.UseNumber()
-		var m any
-		if err := dec.Decode(&m); err != nil {
-			return nil, provider.BadRequest(provider.ReasonBadField, fmt.Errorf("data.additionalData: %w", err))
-		}
-		details["additionalData"] = redact.Value("additionalData", m)
+		out["additionalData"] = redact.Value("additionalData", v)
 	}
-	if isNull(p.invoiceData) {
-		return details, nil
-	}
-	var inv [len(invoiceDetails)][]byte
-	isObject := eachMember(p.invoiceData, func(k, v []byte) {
-		for i, f := range invoiceDetails {
-			if keyIs(k, f.from) {
-				inv[i] = v
-				break
-			}
-		}
-	})
-	if !isObject {
-		return nil, provider.BadRequest(provider.ReasonBadField, errors.New("invoiceData is not an object"))
-	}
-	for i, f := range invoiceDetails {
-		s, ok, err := optionalString("invoiceData."+f.from, inv[i])
-		if err != nil {
-			return nil, err
-		}
-		if !ok || s == "" {
-			continue
-		}
+	for _, f := range invoiceDetails {
+		v := inv.String(f.from, kit.Optional)
 		switch f.to {
 		case "email":
-			s = redact.Email(s)
+			v = redact.Email(v)
 		case "cardNumber":
-			s = redact.PAN(s)
+			v = redact.PAN(v)
 		}
-		details[f.to] = s
+		put(f.to, v)
 	}
-	return details, nil
+	return out
 }
 
-func isNull(v []byte) bool { return v == nil || string(v) == "null" }
-
-func requiredString(name string, v []byte) (string, error) {
-	s, ok, err := optionalString(name, v)
-	if err != nil {
-		return "", err
-	}
-	if !ok || strings.TrimSpace(s) == "" {
-		return "", provider.BadRequest(provider.ReasonMissingField, fmt.Errorf("%s is missing", name))
-	}
-	return s, nil
-}
-
-// optionalString reads a string member; absent and null are "not present".
-func optionalString(name string, v []byte) (string, bool, error) {
-	if isNull(v) {
-		return "", false, nil
-	}
-	if v[0] != '"' {
-		return "", false, provider.BadRequest(provider.ReasonBadField, fmt.Errorf("%s is not a string", name))
-	}
-	return jsonscan.UnquoteString(v), true, nil
-}
-
-// referenceField reads the merchant's webhookRef. It is documented as a string, but a
-// numeric one is kept as written rather than refusing an authentic delivery.
-func referenceField(v []byte) (string, error) {
-	if len(v) > 0 && (v[0] == '-' || v[0] >= '0' && v[0] <= '9') {
-		return string(v), nil
-	}
-	s, _, err := optionalString("reference", v)
-	return s, err
-}
-
-// amountField takes the number's literal text (a numeric string is tolerated) so that no
-// float ever touches the amount.
-func amountField(name string, v []byte, curName string, cur []byte, required bool) (*money.Money, error) {
-	if isNull(v) {
-		if required {
-			return nil, provider.BadRequest(provider.ReasonMissingField, fmt.Errorf("%s is missing", name))
-		}
-		return nil, nil
-	}
-	text := string(v)
-	if v[0] == '"' {
-		text = jsonscan.UnquoteString(v)
-	}
-	currency, ok, err := optionalString(curName, cur)
-	if err != nil {
-		return nil, err
-	}
-	if !ok || strings.TrimSpace(currency) == "" {
-		if required {
-			return nil, provider.BadRequest(provider.ReasonMissingField, fmt.Errorf("%s is missing", curName))
-		}
-		return nil, nil
-	}
-	m, err := money.New(text, currency)
-	if err != nil {
-		return nil, provider.BadRequest(provider.ReasonBadField, fmt.Errorf("%s: %w", name, err))
-	}
-	return &m, nil
-}
-
-func timeField(name string, v []byte) (time.Time, error) {
-	s, ok, err := optionalString(name, v)
-	if err != nil || !ok || s == "" {
-		return time.Time{}, err
+func timeField(o *kit.Object, key string) time.Time {
+	s := o.String(key, kit.Optional)
+	if s == "" {
+		return time.Time{}
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
-		return time.Time{}, provider.BadRequest(provider.ReasonBadField, fmt.Errorf("%s is not an RFC 3339 time", name))
+		o.Invalid(key, "an RFC 3339 time")
 	}
-	return t.UTC(), nil
+	return t.UTC()
 }

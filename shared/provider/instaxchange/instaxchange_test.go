@@ -16,6 +16,7 @@ import (
 	"github.com/payhooks/payhooks/shared/pipeline/event/eventtest"
 	"github.com/payhooks/payhooks/shared/platform/secrets"
 	"github.com/payhooks/payhooks/shared/provider"
+	"github.com/payhooks/payhooks/shared/provider/kit/golden"
 	"github.com/payhooks/payhooks/shared/support/redact"
 )
 
@@ -215,8 +216,8 @@ func TestVerify(t *testing.T) {
 				if err != nil {
 					t.Fatalf("Verify: %v", err)
 				}
-				if string(got) != tc.body {
-					t.Fatal("Verify must return the body it checked")
+				if string(got) != mustCanonical(t, tc.body) {
+					t.Fatalf("Verify must return the form the signature covers, got %s", got)
 				}
 				return
 			}
@@ -228,7 +229,7 @@ func TestVerify(t *testing.T) {
 // TestVerifyNodeVectors accepts the digests node computed for the webhook fixtures.
 func TestVerifyNodeVectors(t *testing.T) {
 	vs := loadVectors(t)
-	for _, name := range []string{"webhook_doc_completed.json", "webhook_doc_failed.json", "webhook_pending.json"} {
+	for _, name := range []string{"webhook_doc_completed.json", "webhook_doc_failed.json", "webhook_unknown_status.json"} {
 		v := vs[name]
 		doc := `{"webhookSecrets":["` + v.Secret + `"]}`
 		p := New(secrets.Static{secretName: doc}, secretName)
@@ -334,7 +335,7 @@ func TestNormalizeFixtures(t *testing.T) {
 			amount: "5", currency: "USD", settlement: "4.78", currency2: "USDT-AVALANCHE",
 		},
 		{
-			file: "webhook_pending.json", id: "instaxchange:ixc-tx-0a1b2c3d:processing", typ: "payment.pending", status: event.Pending,
+			file: "webhook_unknown_status.json", id: "instaxchange:ixc-tx-0a1b2c3d:processing", typ: "event.unsupported", status: event.Pending,
 			merchantRef: "Ünïcødé/ref ✓", amount: "120", currency: "EUR", settlement: "1.5e-8", currency2: "BTC",
 		},
 	}
@@ -436,7 +437,8 @@ func TestNormalizeRejects(t *testing.T) {
 		{"no transactionId", strings.Replace(base, `"transactionId": "*****",`, ``, 1), provider.ReasonMissingField},
 		{"null transactionId", strings.Replace(base, `"transactionId": "*****"`, `"transactionId": null`, 1), provider.ReasonMissingField},
 		{"blank transactionId", strings.Replace(base, `"transactionId": "*****"`, `"transactionId": " "`, 1), provider.ReasonMissingField},
-		{"numeric transactionId", strings.Replace(base, `"transactionId": "*****"`, `"transactionId": 12`, 1), provider.ReasonBadField},
+		{"object transactionId", strings.Replace(base, `"transactionId": "*****"`, `"transactionId": {}`, 1), provider.ReasonBadField},
+		{"lone surrogate transactionId", strings.Replace(base, `"transactionId": "*****"`, `"transactionId": "t\ud800"`, 1), provider.ReasonBadField},
 		{"huge transactionId", strings.Replace(base, `"transactionId": "*****"`, `"transactionId": "`+strings.Repeat("x", 300)+`"`, 1), provider.ReasonBadField},
 		{"no data", `{"transactionId":"t"}`, provider.ReasonMissingField},
 		{"null data", `{"transactionId":"t","data":null}`, provider.ReasonMissingField},
@@ -470,7 +472,7 @@ func TestNormalizeEdgeCases(t *testing.T) {
 		check      func(t *testing.T, ev event.Event)
 	}{
 		{
-			// Last duplicate wins, as JSON.parse decides; keys match exactly.
+			// The signed form keeps the last duplicate, as JSON.parse decides; keys match exactly.
 			name: "duplicates and case",
 			body: `{"transactionId":"a","TransactionId":"b","transactionId":"tx-9","data":{"status":"completed",` +
 				`"amountInFiat":"10.50","fiatCurrency":"EUR","Status":"failed"}}`,
@@ -491,7 +493,7 @@ func TestNormalizeEdgeCases(t *testing.T) {
 				if got := ev.OccurredAt.Format(time.RFC3339Nano); got != "2024-05-24T06:53:29.503Z" {
 					t.Fatal(got)
 				}
-				if ev.Failure == nil || ev.Failure.Message != "" || ev.Amount.Value != "1e2" || *ev.Amount.Minor != 10000 {
+				if ev.Failure == nil || ev.Failure.Message != "" || ev.Amount.Value != "100" || *ev.Amount.Minor != 10000 {
 					t.Fatalf("%+v %+v", ev.Failure, ev.Amount)
 				}
 				if ev.Settlement != nil {
@@ -511,7 +513,7 @@ func TestNormalizeEdgeCases(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			ev, err := p.Normalize(context.Background(), []byte(tc.body))
+			ev, err := p.Normalize(context.Background(), []byte(mustCanonical(t, tc.body)))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -691,6 +693,110 @@ func BenchmarkCanonicalPHP(b *testing.B) {
 	for b.Loop() {
 		if _, err := CanonicalPHP(body); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// The golden cases are what the pipeline normalizes: the form the signature covers.
+func TestGolden(t *testing.T) {
+	p := newTestProvider()
+	golden.Run(t, "testdata/webhook_*.json", func(body []byte) (event.Event, error) {
+		signed, err := CanonicalJS(body)
+		if err != nil {
+			return event.Event{}, provider.BadRequest(provider.ReasonBadJSON, err)
+		}
+		return p.Normalize(context.Background(), signed)
+	})
+}
+
+// verified runs body through Verify (signed as the sender signs it) and Normalize.
+func verified(t *testing.T, body string) (event.Event, error) {
+	t.Helper()
+	p := newTestProvider()
+	payload, err := p.Verify(context.Background(), request(body, mustSign(t, body, activeSecret)))
+	if err != nil {
+		t.Fatalf("Verify: %v", err)
+	}
+	return p.Normalize(context.Background(), payload)
+}
+
+// An event records what the signature covers, not what the body spells.
+func TestRecordsOnlyWhatWasSigned(t *testing.T) {
+	body := readFile(t, "webhook_signed_values.json")
+	ev, err := verified(t, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Amount.Value != "3.74" || *ev.Amount.Minor != 374 || ev.Settlement.Value != "9007199254740992" {
+		t.Errorf("amount %+v settlement %+v: not the signed values", ev.Amount, ev.Settlement)
+	}
+	raw := string(ev.Raw)
+	for _, absent := range []string{"3.7400000000000000001", "9007199254740993", "__proto__", "polluted", `"first"`} {
+		if strings.Contains(raw, absent) {
+			t.Errorf("raw holds %s, which the signature did not cover: %s", absent, raw)
+		}
+	}
+	if ev.MerchantRef != "your_reference" || strings.Count(raw, `"reference"`) != 1 {
+		t.Errorf("merchantRef %q, raw %s", ev.MerchantRef, raw)
+	}
+}
+
+// Transactions whose ids differ only in lone surrogates never become one event: the ids
+// that cannot be spelled without loss are refused (400), U+FFFD itself is an id.
+func TestLoneSurrogateIDsStayApart(t *testing.T) {
+	base := readFile(t, "webhook_doc_completed.json")
+	for id, want := range map[string]string{`t\ud800`: "", `t\ud801`: "", `t\ufffd`: "instaxchange:t\uFFFD:completed"} {
+		ev, err := verified(t, strings.Replace(base, `"transactionId": "*****"`, `"transactionId": "`+id+`"`, 1))
+		if want == "" {
+			wantRejection(t, err, provider.KindBadRequest, provider.ReasonBadField)
+			continue
+		}
+		if err != nil || ev.ID != want {
+			t.Errorf("%s: id %q, %v", id, ev.ID, err)
+		}
+	}
+}
+
+// Every status InstaXchange sends, in two letter cases: type, terminal and state, and one
+// spelling in the id. An unknown status is stored as event.unsupported, never published.
+func TestStatusTable(t *testing.T) {
+	if err := statuses.Check(); err != nil {
+		t.Fatal(err)
+	}
+	base := readFile(t, "webhook_doc_completed.json")
+	for _, tt := range []struct {
+		status, deposit string
+		typ             event.Type
+		state           event.Status
+		terminal        bool
+		id              string
+	}{
+		{"completed", "completed", event.TypePaymentSucceeded, event.Succeeded, true, "completed"},
+		{"failed", "completed", event.TypePaymentFailed, event.Failed, true, "failed"},
+		{"cancelled", "completed", event.TypePaymentCancelled, event.Cancelled, true, "cancelled"},
+		{"refunded", "completed", event.TypePaymentRefunded, event.Refunded, true, "refunded"},
+		{"processing", "completed", event.TypeUnsupported, event.Pending, false, "processing"},
+		// Deposit_tx_status: a completed session is a success only once the deposit is.
+		{"completed", "pending", event.TypePaymentPending, event.Pending, false, "completed:deposit_pending"},
+		{"completed", "", event.TypePaymentSucceeded, event.Succeeded, true, "completed"},
+		{"failed", "failed", event.TypePaymentFailed, event.Failed, true, "failed"},
+	} {
+		for _, spelled := range []string{tt.status, strings.ToUpper(tt.status)} {
+			body := strings.Replace(base, `"status": "completed"`, `"status": "`+spelled+`"`, 1)
+			deposit := strings.ToUpper(tt.deposit[:min(1, len(tt.deposit))]) + tt.deposit[min(1, len(tt.deposit)):]
+			body = strings.Replace(body, `"Deposit_tx_status": "completed"`, `"Deposit_tx_status": "`+deposit+`"`, 1)
+			ev, err := verified(t, body)
+			if err != nil {
+				t.Fatalf("%s/%s: %v", spelled, deposit, err)
+			}
+			ev.Stamp(time.Now(), event.OriginWebhook)
+			eventtest.ValidateEvent(t, &ev)
+			if ev.Type != tt.typ || ev.Status != tt.state || ev.Terminal != tt.terminal || ev.ID != "instaxchange:*****:"+tt.id {
+				t.Errorf("%s/%s: %s %s terminal=%v %s", spelled, deposit, ev.Type, ev.Status, ev.Terminal, ev.ID)
+			}
+			if ev.Publishable() == (tt.typ == event.TypeUnsupported) {
+				t.Errorf("%s: publishable %v", spelled, ev.Publishable())
+			}
 		}
 	}
 }

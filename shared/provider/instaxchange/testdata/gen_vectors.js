@@ -25,7 +25,7 @@ function canonical(body) {
 
 // canonical_fixtures.json holds raw body texts; the webhook_*.json files are whole bodies.
 const fixtures = JSON.parse(fs.readFileSync(path.join(__dirname, "canonical_fixtures.json"), "utf8"));
-for (const f of fs.readdirSync(__dirname).filter((f) => /^webhook_.*\.json$/.test(f)).sort()) {
+for (const f of fs.readdirSync(__dirname).filter((f) => /^webhook_.*\.json$/.test(f) && !f.endsWith(".event.json")).sort()) {
   fixtures.push({ name: f, body: fs.readFileSync(path.join(__dirname, f), "utf8") });
 }
 const vectors = fixtures.map(({ name, body }) => {
