@@ -17,11 +17,21 @@ STATICCHECK_VERSION := 2025.1.1
 
 FUNCTIONS := $(notdir $(wildcard functions/*))
 
-.PHONY: run test lint tools build bench bench-providers bench-e2e bench-coldstart bench-size fuzz load clean events
+.PHONY: run test lint tools build bench bench-providers bench-e2e bench-coldstart bench-size fuzz load clean events invoke help
 
 ## run: start DynamoDB Local, moto and the local gateway on loopback (Ctrl-C stops all)
 run: tools
 	$(GO) run ./cmd/payhooks run
+
+## invoke: FN=<LogicalId> EVENT=events/<file>.json: FN built for this machine, run under AWS's Runtime Interface Emulator against `make run`'s stack
+invoke:
+	@test -n "$(FN)" -a -n "$(EVENT)" || { echo "usage: make invoke FN=<LogicalId> EVENT=events/<file>.json   (with make run up)"; exit 2; }
+	@$(MAKE) --no-print-directory build-$(FN) ARTIFACTS_DIR=$(CURDIR)/build/host/$(FN) GOARCH_LAMBDA=$$($(GO) env GOARCH)
+	@$(GO) run ./cmd/payhooks invoke --function $(FN) --bootstrap build/host/$(FN)/bootstrap $(EVENT)
+
+## help: this list
+help:
+	@sed -n 's/^## \([a-z0-9-]*\): /\1\t/p' $(MAKEFILE_LIST) | awk -F'\t' '{printf "  make %-16s %s\n", $$1, $$2}'
 
 ## test: every test, against real DynamoDB Local and moto started on free ports
 test: tools
@@ -84,7 +94,7 @@ bench-e2e:
 		END {printf "\nE2E / Floor (events/s, inverted = time ratio): %.2f; E2E / FloorAllIO: %.2f\n", \
 		v["BenchmarkFloor"]/v["BenchmarkE2E"], v["BenchmarkFloorAllIO"]/v["BenchmarkE2E"]}' bench-e2e.out
 
-## bench-coldstart: real bootstraps against a Runtime API stand-in (median of COLDSTART_N starts)
+## bench-coldstart: real bootstraps against a Runtime API stand-in and under AWS's Runtime Interface Emulator (medians of COLDSTART_N starts)
 bench-coldstart:
 	set -o pipefail; PAYHOOKS_COLDSTART=1 PAYHOOKS_COLDSTART_N=$(COLDSTART_N) PAYHOOKS_COLDSTART_MODE=$(COLDSTART_MODE) \
 		$(GO) test -count=1 -v -timeout 15m -run '^TestColdStart$$' ./shared/tooling/perf/ | grep -v '^[=-]-- \|^PASS\|^ok'
@@ -103,9 +113,11 @@ LOAD_CONCURRENCY ?= 16
 load: tools
 	$(GO) run ./cmd/payhooks load --requests $(LOAD_REQUESTS) --concurrency $(LOAD_CONCURRENCY)
 
+## events: regenerate events/ from the providers' signing code (deterministic: a rerun changes nothing)
 events:
 	PAYHOOKS_UPDATE_EVENTS=1 $(GO) test -count=1 -run TestEventsFiles ./shared/tooling/registry/
 
+## clean: remove build outputs
 clean:
 	rm -rf build .aws-sam bench.out bench-e2e.out
 

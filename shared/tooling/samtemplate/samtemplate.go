@@ -103,6 +103,17 @@ func Load(path string) (*Template, error) {
 	return t, nil
 }
 
+var buildTarget = regexp.MustCompile(`lambda_target,([A-Za-z0-9]+),([a-z0-9-]+)\)`)
+
+// BuildTargets reads the Makefile's build-<LogicalId> targets: logical id -> functions/ dir.
+func BuildTargets(makefile []byte) map[string]string {
+	out := map[string]string{}
+	for _, m := range buildTarget.FindAllSubmatch(makefile, -1) {
+		out[string(m[1])] = string(m[2])
+	}
+	return out
+}
+
 // vars reads an Environment's Variables as text.
 func vars(env *yaml.Node) map[string]string {
 	out := map[string]string{}

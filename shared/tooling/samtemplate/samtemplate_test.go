@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 )
@@ -46,13 +45,11 @@ func TestEveryFunctionIsBuildableAndHasEvents(t *testing.T) {
 	}
 	seen := map[string]bool{}
 	for _, f := range tpl.Functions {
-		re := regexp.MustCompile(`lambda_target,` + f.Logical + `,([a-z0-9-]+)\)`)
-		m := re.FindSubmatch(mk)
-		if m == nil {
+		dir, ok := BuildTargets(mk)[f.Logical]
+		if !ok {
 			t.Errorf("%s: no build-%s target in Makefile", f.Logical, f.Logical)
 			continue
 		}
-		dir := string(m[1])
 		seen[dir] = true
 		if _, err := os.Stat(filepath.Join(root, "functions", dir, "main.go")); err != nil {
 			t.Errorf("%s: functions/%s/main.go: %v", f.Logical, dir, err)
