@@ -16,7 +16,7 @@ import (
 // floorDecrypt is the least work any PBES2-HS512+A256KW / A256GCM decryption must do, with
 // the standard library only: PBKDF2-SHA512 (salt = UTF8(alg) || 0x00 || p2s, RFC 7518
 // §4.8.1.1), RFC 3394 key unwrap, AES-256-GCM. It checks nothing else, so the benchmark
-// ratio against it shows what our checks, go-jose and normalization add.
+// ratio against it shows what our envelope checks and normalization add.
 func floorDecrypt(compact, secret string) ([]byte, error) {
 	parts := strings.Split(compact, ".")
 	if len(parts) != 5 {

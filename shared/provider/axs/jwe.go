@@ -161,7 +161,7 @@ func allowedHeader(fields map[string]json.RawMessage) (jweHeader, error) {
 }
 
 // headerFields decodes the protected header as one JSON object and refuses duplicate names:
-// with duplicates our reading and go-jose's could differ (say, two p2c values).
+// with duplicates two readers of one header could differ (say, two p2c values).
 func headerFields(b []byte) (map[string]json.RawMessage, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
