@@ -1,7 +1,6 @@
 package axpay
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,18 +13,12 @@ import (
 	"github.com/payhooks/payhooks/shared/pipeline/event"
 	"github.com/payhooks/payhooks/shared/platform/secrets"
 	"github.com/payhooks/payhooks/shared/provider"
-	"github.com/payhooks/payhooks/shared/support/money"
+	"github.com/payhooks/payhooks/shared/provider/kit"
 	"github.com/payhooks/payhooks/shared/support/redact"
 )
 
 // Name is the provider's name in routes, secrets and events.
 const Name = "axpay"
-
-// Rejection reasons specific to AXpay's API-key authentication.
-const (
-	ReasonMissingAPIKey  = "missing_api_key"
-	ReasonAPIKeyMismatch = "api_key_mismatch"
-)
 
 // Config is the secret document payhooks/axpay. String, GoString and Format redact the
 // private key and the webhook keys; the private key is a Secret, so it stays hidden even
@@ -190,10 +183,10 @@ func (p *Provider) Verify(ctx context.Context, req *provider.Request) ([]byte, e
 	}
 	key, ok := webhookKey(req)
 	if !ok {
-		return nil, provider.Unauthorized(ReasonMissingAPIKey, errors.New("no api-key, x-api-key or bearer authorization header"))
+		return nil, provider.Unauthorized(provider.ReasonMissingAPIKey, errors.New("no api-key, x-api-key or bearer authorization header"))
 	}
 	if !secrets.MatchAny(key, keys) {
-		return nil, provider.Unauthorized(ReasonAPIKeyMismatch, nil)
+		return nil, provider.Unauthorized(provider.ReasonAPIKeyMismatch, nil)
 	}
 	return req.Body, nil
 }
@@ -207,8 +200,8 @@ func hasKey(keys []string) bool {
 	return false
 }
 
-// webhookKey takes the first header present, in the order of NOTES.md; a wrong key in an
-// earlier header is not rescued by a later one.
+// webhookKey takes the first header present, in the order docs/providers.md#axpay gives;
+// a wrong key in an earlier header is not rescued by a later one.
 func webhookKey(req *provider.Request) (string, bool) {
 	for _, h := range []string{"api-key", "x-api-key"} {
 		if v := strings.TrimSpace(req.Header(h)); v != "" {
@@ -229,296 +222,144 @@ func (p *Provider) Normalize(_ context.Context, payload []byte) (event.Event, er
 	return NormalizeTransaction(payload)
 }
 
-// maxIDLen keeps ids well inside the event schema's 1024-character limit.
-const maxIDLen = 256
+// statuses maps an explicit transaction `status`. AXpay documents none: it calls the
+// webhook, and lists transactions, once they are completed, so no status (the key "") is
+// a completed payment. The other spellings are those a transaction API commonly uses;
+// anything else is stored as event.unsupported rather than guessed.
+var statuses = kit.Statuses{
+	"":            {Type: event.TypePaymentSucceeded, Status: event.Succeeded},
+	"COMPLETED":   {Type: event.TypePaymentSucceeded, Status: event.Succeeded},
+	"COMPLETE":    {Type: event.TypePaymentSucceeded, Status: event.Succeeded},
+	"SUCCESS":     {Type: event.TypePaymentSucceeded, Status: event.Succeeded},
+	"SUCCEEDED":   {Type: event.TypePaymentSucceeded, Status: event.Succeeded},
+	"SUCCESSFUL":  {Type: event.TypePaymentSucceeded, Status: event.Succeeded},
+	"PAID":        {Type: event.TypePaymentSucceeded, Status: event.Succeeded},
+	"CONFIRMED":   {Type: event.TypePaymentSucceeded, Status: event.Succeeded},
+	"SETTLED":     {Type: event.TypePaymentSucceeded, Status: event.Succeeded},
+	"FAILED":      {Type: event.TypePaymentFailed, Status: event.Failed},
+	"FAILURE":     {Type: event.TypePaymentFailed, Status: event.Failed},
+	"FAIL":        {Type: event.TypePaymentFailed, Status: event.Failed},
+	"ERROR":       {Type: event.TypePaymentFailed, Status: event.Failed},
+	"REJECTED":    {Type: event.TypePaymentFailed, Status: event.Failed},
+	"DECLINED":    {Type: event.TypePaymentFailed, Status: event.Failed},
+	"CANCELLED":   {Type: event.TypePaymentCancelled, Status: event.Cancelled},
+	"CANCELED":    {Type: event.TypePaymentCancelled, Status: event.Cancelled},
+	"VOIDED":      {Type: event.TypePaymentCancelled, Status: event.Cancelled},
+	"EXPIRED":     {Type: event.TypePaymentExpired, Status: event.Expired},
+	"PENDING":     {Type: event.TypePaymentPending, Status: event.Pending},
+	"PROCESSING":  {Type: event.TypePaymentPending, Status: event.Pending},
+	"CREATED":     {Type: event.TypePaymentPending, Status: event.Pending},
+	"INITIATED":   {Type: event.TypePaymentPending, Status: event.Pending},
+	"IN_PROGRESS": {Type: event.TypePaymentPending, Status: event.Pending},
+	"WAITING":     {Type: event.TypePaymentPending, Status: event.Pending},
+}
+
+// statusSeparators makes `in-progress` and `in progress` the canonical IN_PROGRESS.
+var statusSeparators = strings.NewReplacer("-", "_", " ", "_")
+
+// idKeys name the transaction id, first present wins: the list API's shape is unpublished.
+var idKeys = []string{"id", "_id", "transactionId"}
 
 // NormalizeTransaction turns one AXpay transaction object, from a webhook or from the list
 // API, into an event. Both paths share it so that they produce the same event id.
 func NormalizeTransaction(raw json.RawMessage) (event.Event, error) {
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &fields); err != nil || fields == nil {
-		return event.Event{}, provider.BadRequest(provider.ReasonBadJSON, errors.New("body is not a JSON object"))
-	}
-
-	txID, err := transactionID(fields)
+	o, err := kit.Parse(raw)
 	if err != nil {
 		return event.Event{}, err
 	}
-	amountText, err := numberText(fields, "amount", true)
-	if err != nil {
-		return event.Event{}, err
-	}
-	currency, err := stringField(fields, "currency")
-	if err != nil {
-		return event.Event{}, err
-	}
-	if currency == "" {
-		return event.Event{}, missing("currency")
-	}
-	amount, err := money.New(amountText, currency)
-	if err != nil {
-		return event.Event{}, provider.BadRequest(provider.ReasonBadField, fmt.Errorf("amount: %w", err))
-	}
-	occurred, err := createdAt(fields)
-	if err != nil {
-		return event.Event{}, err
-	}
-
+	txID := transactionID(o)
+	sent := strings.TrimSpace(o.String("status", kit.Optional))
+	status, out, _ := statuses.Lookup(statusSeparators.Replace(sent))
 	ev := event.Event{
-		ID:         Name + ":" + txID,
-		Provider:   Name,
-		ObjectRef:  txID,
-		Amount:     &amount,
-		OccurredAt: occurred,
-		Details:    map[string]any{},
+		ID:          Name + ":" + txID,
+		Provider:    Name,
+		ObjectRef:   txID,
+		Type:        out.Type,
+		Status:      out.Status,
+		Amount:      o.Money("amount", strings.TrimSpace(o.String("currency", kit.Required)), kit.Required),
+		MerchantRef: o.Ref("orderId", kit.Optional),
+		OccurredAt:  createdAt(o),
+		Details:     details(o),
 	}
-	if ev.MerchantRef, err = scalarText(fields, "orderId"); err != nil {
-		return event.Event{}, err
-	}
-
-	status, err := stringField(fields, "status")
-	if err != nil {
-		return event.Event{}, err
-	}
-	ev.Type, ev.Status = outcome(status)
-	if ev.Status != event.Succeeded {
+	switch {
+	case ev.Type == event.TypeUnsupported:
+		ev.ID += ":" + strings.ToLower(status)
+	case ev.Status != event.Succeeded:
 		// A completed transaction keeps the plain id that webhook and poll share; any other
-		// outcome carries its status, so that a pending row seen by the poller can never
+		// outcome carries its state, so that a pending row seen by the poller can never
 		// swallow the later completion as a duplicate.
-		ev.ID += ":" + strings.ToLower(string(ev.Status))
-		if ev.Type == event.TypeUnsupported {
-			ev.ID = Name + ":" + txID + ":" + strings.ToLower(status)
-		}
+		ev.ID += ":" + string(ev.Status)
 	}
 	if ev.Status == event.Failed {
 		ev.Failure = &event.Failure{Code: status}
 	}
-	if status != "" {
-		ev.Details["status"] = status
+	if sent != "" {
+		ev.Details["status"] = sent
 	}
-
-	for _, k := range []string{"rewardType", "webhookStatus"} {
-		v, err := stringField(fields, k)
-		if err != nil {
-			return event.Event{}, err
-		}
-		if v != "" {
-			ev.Details[k] = v
-		}
-	}
-	rate, err := numberText(fields, "rewardRate", false)
-	if err != nil {
+	if err := o.Err(); err != nil {
 		return event.Event{}, err
-	}
-	if rate != "" {
-		ev.Details["rewardRate"] = rate
-	}
-	if codes, ok := present(fields, "webhookStatusCode"); ok {
-		v, err := decodeAny(codes)
-		if err != nil {
-			return event.Event{}, provider.BadRequest(provider.ReasonBadField, errors.New("webhookStatusCode"))
-		}
-		ev.Details["webhookStatusCode"] = redact.Value("webhookStatusCode", v)
-	}
-	email, err := stringField(fields, "fromEmail")
-	if err != nil {
-		return event.Event{}, err
-	}
-	if email != "" {
-		ev.Details["fromEmail"] = redact.Email(email)
 	}
 	if len(ev.Details) == 0 {
 		ev.Details = nil
 	}
-
-	ev.Raw, err = redact.JSON(raw)
-	if err != nil {
+	if ev.Raw, err = redact.JSON(raw); err != nil {
 		return event.Event{}, provider.BadRequest(provider.ReasonBadJSON, err)
 	}
 	return ev, nil
 }
 
-// outcome maps an explicit status; no status means completed, because AXpay only calls the
-// webhook, and only lists transactions, once they are completed (see doc.go).
-var statusSeparators = strings.NewReplacer("-", "_", " ", "_")
-
-func outcome(status string) (event.Type, event.Status) {
-	s := strings.ToUpper(strings.TrimSpace(status))
-	s = statusSeparators.Replace(s)
-	switch s {
-	case "", "COMPLETED", "COMPLETE", "SUCCESS", "SUCCEEDED", "SUCCESSFUL", "PAID", "CONFIRMED", "SETTLED":
-		return event.TypePaymentSucceeded, event.Succeeded
-	case "FAILED", "FAILURE", "FAIL", "ERROR", "REJECTED", "DECLINED":
-		return event.TypePaymentFailed, event.Failed
-	case "CANCELLED", "CANCELED", "VOIDED":
-		return event.TypePaymentCancelled, event.Cancelled
-	case "EXPIRED":
-		return event.TypePaymentExpired, event.Expired
-	case "PENDING", "PROCESSING", "CREATED", "INITIATED", "IN_PROGRESS", "WAITING":
-		return event.TypePaymentPending, event.Pending
-	}
-	return event.TypeUnsupported, event.Pending
-}
-
-func missing(field string) error {
-	return provider.BadRequest(provider.ReasonMissingField, errors.New(field))
-}
-
-func badField(field, want string) error {
-	return provider.BadRequest(provider.ReasonBadField, fmt.Errorf("%s: want %s", field, want))
-}
-
-// present treats JSON null as absent.
-func present(fields map[string]json.RawMessage, k string) (json.RawMessage, bool) {
-	v, ok := fields[k]
-	if !ok {
-		return nil, false
-	}
-	v = bytes.TrimSpace(v)
-	if len(v) == 0 || string(v) == "null" {
-		return nil, false
-	}
-	return v, true
-}
-
-func transactionID(fields map[string]json.RawMessage) (string, error) {
-	for _, k := range []string{"id", "_id", "transactionId"} {
-		v, ok := present(fields, k)
-		if !ok {
+// transactionID reads the first id present; a Mongo-backed API may leak extended JSON
+// ({"$oid": "..."}).
+func transactionID(o *kit.Object) string {
+	for _, k := range idKeys {
+		switch v := o.Raw(k); {
+		case v == nil:
 			continue
-		}
-		var id string
-		switch v[0] {
-		case '"':
-			if err := json.Unmarshal(v, &id); err != nil {
-				return "", badField(k, "a string or number")
-			}
-		case '{':
-			// A Mongo-backed API may leak extended JSON: {"$oid": "..."}.
-			var oid struct {
-				OID string `json:"$oid"`
-			}
-			if err := json.Unmarshal(v, &oid); err != nil || oid.OID == "" {
-				return "", badField(k, "a string or number")
-			}
-			id = oid.OID
+		case v[0] == '{':
+			return o.Object(k, kit.Required).Ref("$oid", kit.Required)
 		default:
-			var n json.Number
-			if err := json.Unmarshal(v, &n); err != nil {
-				return "", badField(k, "a string or number")
-			}
-			id = n.String()
+			return o.Ref(k, kit.Required)
 		}
-		id = strings.TrimSpace(id)
-		if id == "" {
-			return "", missing(k)
-		}
-		if len(id) > maxIDLen {
-			return "", badField(k, fmt.Sprintf("at most %d characters", maxIDLen))
-		}
-		return id, nil
 	}
-	return "", missing("id")
+	o.Missing("id")
+	return ""
 }
 
-// stringField returns "" when absent; a non-string is a bad field.
-func stringField(fields map[string]json.RawMessage, k string) (string, error) {
-	v, ok := present(fields, k)
-	if !ok {
-		return "", nil
+func details(o *kit.Object) map[string]any {
+	d := map[string]any{}
+	for _, k := range []string{"rewardType", "webhookStatus"} {
+		if v := strings.TrimSpace(o.String(k, kit.Optional)); v != "" {
+			d[k] = v
+		}
 	}
-	var s string
-	if err := json.Unmarshal(v, &s); err != nil {
-		return "", badField(k, "a string")
+	if v := o.Decimal("rewardRate", kit.Optional); v != "" {
+		d["rewardRate"] = v
 	}
-	return strings.TrimSpace(s), nil
+	if v := o.Value("webhookStatusCode"); v != nil {
+		d["webhookStatusCode"] = redact.Value("webhookStatusCode", v)
+	}
+	if v := strings.TrimSpace(o.String("fromEmail", kit.Optional)); v != "" {
+		d["fromEmail"] = redact.Email(v)
+	}
+	return d
 }
 
-// scalarText accepts a string or a number literal, for references that may be numeric.
-func scalarText(fields map[string]json.RawMessage, k string) (string, error) {
-	v, ok := present(fields, k)
-	if !ok {
-		return "", nil
+// createdAt is Unix milliseconds, as a number or a numeric string; an RFC 3339 string is
+// accepted too, since the list API's exact shape is unpublished.
+func createdAt(o *kit.Object) time.Time {
+	text := strings.TrimSpace(o.Text("createdAt", kit.Required))
+	if text == "" {
+		return time.Time{}
 	}
-	if v[0] == '"' {
-		return stringField(fields, k)
-	}
-	var n json.Number
-	if err := json.Unmarshal(v, &n); err != nil {
-		return "", badField(k, "a string or number")
-	}
-	return n.String(), nil
-}
-
-// numberText returns a number's literal text, from a JSON number or a string holding one,
-// so that no amount ever passes through a float.
-func numberText(fields map[string]json.RawMessage, k string, required bool) (string, error) {
-	v, ok := present(fields, k)
-	if !ok {
-		if required {
-			return "", missing(k)
-		}
-		return "", nil
-	}
-	if v[0] == '"' {
-		var s string
-		if err := json.Unmarshal(v, &s); err != nil {
-			return "", badField(k, "a number or numeric string")
-		}
-		s = strings.TrimSpace(s)
-		if s == "" {
-			if required {
-				return "", missing(k)
-			}
-			return "", nil
-		}
-		if _, err := money.New(s, "XXX"); err != nil {
-			return "", badField(k, "a number or numeric string")
-		}
-		return s, nil
-	}
-	var n json.Number
-	if err := json.Unmarshal(v, &n); err != nil {
-		return "", badField(k, "a number or numeric string")
-	}
-	return n.String(), nil
-}
-
-func createdAt(fields map[string]json.RawMessage) (time.Time, error) {
-	v, ok := present(fields, "createdAt")
-	if !ok {
-		return time.Time{}, missing("createdAt")
-	}
-	text := string(v)
-	if v[0] == '"' {
-		var s string
-		if err := json.Unmarshal(v, &s); err != nil {
-			return time.Time{}, badField("createdAt", "Unix milliseconds")
-		}
-		s = strings.TrimSpace(s)
-		if s == "" {
-			return time.Time{}, missing("createdAt")
-		}
-		if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-			return t.UTC(), nil
-		}
-		text = s
+	if t, err := time.Parse(time.RFC3339Nano, text); err == nil {
+		return t.UTC()
 	}
 	ms, err := strconv.ParseInt(text, 10, 64)
 	// Before 2001-09-09 in ms is far more likely seconds or garbage than an AXpay payment;
 	// the upper bound keeps the time inside what RFC 3339 can print.
 	if err != nil || ms < 1e12 || ms > 253402300799999 {
-		return time.Time{}, badField("createdAt", "Unix milliseconds")
+		o.Invalid("createdAt", "Unix milliseconds")
+		return time.Time{}
 	}
-	return time.UnixMilli(ms).UTC(), nil
-}
-
-func decodeAny(v json.RawMessage) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(v))
-	dec.UseNumber()
-	var out any
-	if err := dec.Decode(&out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return time.UnixMilli(ms).UTC()
 }

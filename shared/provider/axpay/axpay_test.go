@@ -94,14 +94,14 @@ func TestVerifyAuthentication(t *testing.T) {
 		{"x-api-key", map[string]string{"x-api-key": activeKey}, ""},
 		{"bearer", map[string]string{"authorization": "Bearer " + activeKey}, ""},
 		{"bearer lower-case scheme", map[string]string{"authorization": "bearer " + previousKey}, ""},
-		{"missing", map[string]string{"content-type": "application/json"}, axpay.ReasonMissingAPIKey},
-		{"empty api-key", map[string]string{"api-key": "  "}, axpay.ReasonMissingAPIKey},
-		{"basic auth is not a key", map[string]string{"authorization": "Basic " + activeKey}, axpay.ReasonMissingAPIKey},
-		{"empty bearer", map[string]string{"authorization": "Bearer "}, axpay.ReasonMissingAPIKey},
-		{"wrong", map[string]string{"api-key": "not-the-key"}, axpay.ReasonAPIKeyMismatch},
-		{"prefix of key", map[string]string{"api-key": activeKey[:10]}, axpay.ReasonAPIKeyMismatch},
-		{"wrong bearer", map[string]string{"authorization": "Bearer nope"}, axpay.ReasonAPIKeyMismatch},
-		{"wrong api-key not rescued by x-api-key", map[string]string{"api-key": "nope", "x-api-key": activeKey}, axpay.ReasonAPIKeyMismatch},
+		{"missing", map[string]string{"content-type": "application/json"}, provider.ReasonMissingAPIKey},
+		{"empty api-key", map[string]string{"api-key": "  "}, provider.ReasonMissingAPIKey},
+		{"basic auth is not a key", map[string]string{"authorization": "Basic " + activeKey}, provider.ReasonMissingAPIKey},
+		{"empty bearer", map[string]string{"authorization": "Bearer "}, provider.ReasonMissingAPIKey},
+		{"wrong", map[string]string{"api-key": "not-the-key"}, provider.ReasonAPIKeyMismatch},
+		{"prefix of key", map[string]string{"api-key": activeKey[:10]}, provider.ReasonAPIKeyMismatch},
+		{"wrong bearer", map[string]string{"authorization": "Bearer nope"}, provider.ReasonAPIKeyMismatch},
+		{"wrong api-key not rescued by x-api-key", map[string]string{"api-key": "nope", "x-api-key": activeKey}, provider.ReasonAPIKeyMismatch},
 	}
 	p := newProvider(t)
 	for _, tt := range tests {

@@ -1,5 +1,6 @@
-// Package cxtn ingests CXTN webhooks (account credits and debits, completed payments,
-// settled trades; shared/providers/cxtn.txt) and wraps CXTN's webhook-endpoint API.
+// Package cxtn ingests CXTN (Caxton) webhooks (account credits and debits, completed
+// payments, settled trades; see docs/providers.md#cxtn) and wraps CXTN's webhook-endpoint
+// API.
 //
 // CXTN signs nothing, so deliveries are authenticated by a secret token in the URL path
 // plus an optional source-IP allowlist (package urltoken). The envelope is
@@ -8,28 +9,22 @@
 package cxtn
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"strings"
 	"time"
 
 	"github.com/payhooks/payhooks/shared/pipeline/event"
 	"github.com/payhooks/payhooks/shared/platform/secrets"
 	"github.com/payhooks/payhooks/shared/provider"
+	"github.com/payhooks/payhooks/shared/provider/kit"
 	"github.com/payhooks/payhooks/shared/provider/urltoken"
 	"github.com/payhooks/payhooks/shared/support/jsonscan"
-	"github.com/payhooks/payhooks/shared/support/money"
 	"github.com/payhooks/payhooks/shared/support/redact"
 )
 
 // Name is the provider's name in routes, event ids and the secret name payhooks/cxtn.
 const Name = "cxtn"
-
-// ReasonBadData rejects an envelope whose data is neither an object nor a string holding one.
-const ReasonBadData = "bad_data"
 
 // Secret is the document stored as payhooks/cxtn:
 //
@@ -63,172 +58,125 @@ func (p *Provider) Normalize(_ context.Context, payload []byte) (event.Event, er
 // potPrefix marks a pot (a ring-fenced sub-balance) in ccyCode: CC-GBP is the GBP pot.
 const potPrefix = "CC-"
 
-// maxRefLen bounds what goes into the event id (the schema allows 1024 characters).
-const maxRefLen = 256
-
-// kinds maps CXTN's event names to normalized types; each is final when sent.
-var kinds = map[string]event.Type{
-	"account_credit":    event.TypeAccountCredited,
-	"account_debit":     event.TypeAccountDebited,
-	"payment_completed": event.TypePayoutSucceeded,
-	"trade_settled":     event.TypeTradeSettled,
+// kinds maps CXTN's event names to outcomes; each event is final when sent.
+var kinds = kit.Statuses{
+	"account_credit":    {Type: event.TypeAccountCredited, Status: event.Succeeded},
+	"account_debit":     {Type: event.TypeAccountDebited, Status: event.Succeeded},
+	"payment_completed": {Type: event.TypePayoutSucceeded, Status: event.Succeeded},
+	"trade_settled":     {Type: event.TypeTradeSettled, Status: event.Succeeded},
 }
 
-func normalize(payload []byte) (event.Event, error) {
-	var env fields
-	if err := members(payload, env.member); err != nil {
-		return event.Event{}, provider.BadRequest(provider.ReasonBadJSON, fmt.Errorf("body: not a JSON object: %w", err))
-	}
-	eventID := strings.TrimSpace(env.text("eventId"))
-	name := strings.TrimSpace(env.text("event"))
-	if env.err != nil {
-		return event.Event{}, env.err
-	}
-	switch {
-	case eventID == "":
-		return event.Event{}, provider.BadRequest(provider.ReasonMissingField, errors.New("eventId is missing"))
-	case len(eventID) > maxRefLen:
-		return event.Event{}, provider.BadRequest(provider.ReasonBadField, errors.New("eventId is implausibly long"))
-	case name == "":
-		return event.Event{}, provider.BadRequest(provider.ReasonMissingField, errors.New("event is missing"))
-	}
-	var f fields
-	inner, err := dataObject(env.raw("data"), &f)
-	if err != nil {
-		return event.Event{}, provider.BadRequest(ReasonBadData, err)
-	}
+// amounts reads each known event's amounts from data.
+var amounts = map[string]func(data *kit.Object, ev *event.Event, details map[string]any){
+	"account_credit":    accountAmount,
+	"account_debit":     accountAmount,
+	"payment_completed": func(d *kit.Object, ev *event.Event, _ map[string]any) {
+		ev.Amount = d.Money("amount", d.Text("currency", kit.Required), kit.Required)
+	},
+	"trade_settled": func(d *kit.Object, ev *event.Event, details map[string]any) {
+		ev.Amount = d.Money("sellAmount", d.Text("sellCurrency", kit.Required), kit.Required)
+		ev.Settlement = d.Money("buyAmount", d.Text("buyCurrency", kit.Required), kit.Required)
+		for _, k := range []string{"balanceDue", "fundedAmount"} {
+			if v := d.Sent(k); v != nil {
+				details[k] = literal(v)
+			}
+		}
+	},
+}
 
+// The envelope is {"eventId", "event", "data"}; data is an object or a JSON string holding
+// one. Text fields are read as strings or numbers (objectId is a number in every sample).
+func normalize(payload []byte) (event.Event, error) {
+	o, err := kit.Parse(payload)
+	if err != nil {
+		return event.Event{}, err
+	}
+	eventID := o.Ref("eventId", kit.Required)
+	name, out, known := kinds.Lookup(o.Text("event", kit.Required))
+	data, inner := o.ObjectOrString("data", kit.Required)
 	ev := event.Event{
 		ID:              Name + ":" + eventID,
 		Provider:        Name,
 		ProviderEventID: eventID,
-		ObjectRef:       strings.TrimSpace(f.text("objectId")),
-		Type:            event.TypeUnsupported,
-		Status:          event.Pending,
+		ObjectRef:       data.Ref("objectId", kit.Need(known)), // a known event names its object
+		Type:            out.Type,
+		Status:          out.Status,
 	}
-	typ, known := kinds[name]
-	if known {
-		ev.Type, ev.Status = typ, event.Succeeded
-		if ev.ObjectRef == "" && f.err == nil {
-			return event.Event{}, provider.BadRequest(provider.ReasonMissingField, fmt.Errorf("data.objectId is missing for %s", name))
-		}
-	} else if ev.ObjectRef == "" {
+	if ev.ObjectRef == "" {
 		ev.ObjectRef = eventID
 	}
-	if len(ev.ObjectRef) > maxRefLen {
-		return event.Event{}, provider.BadRequest(provider.ReasonBadField, errors.New("data.objectId is implausibly long"))
-	}
-
 	details := map[string]any{}
 	for _, k := range []string{"userId", "source", "origin", "baseCcyCode", "ccyCode"} {
-		if v := f.text(k); v != "" {
+		if v := data.Text(k, kit.Optional); v != "" {
 			details[k] = v
 		}
 	}
-	switch name {
-	case "account_credit", "account_debit":
-		ccy := strings.TrimSpace(f.text("ccyCode"))
-		if len(ccy) > len(potPrefix) && strings.EqualFold(ccy[:len(potPrefix)], potPrefix) {
-			ccy = ccy[len(potPrefix):]
-			details["pot"] = true
-		}
-		a, err := f.money("amount", "ccyCode", ccy)
-		if err != nil {
-			return event.Event{}, err
-		}
-		if name == "account_debit" {
-			// The direction is in the type; raw keeps the signed amount as sent.
-			a = a.Abs()
-		}
-		ev.Amount = &a
-	case "payment_completed":
-		a, err := f.money("amount", "currency", f.text("currency"))
-		if err != nil {
-			return event.Event{}, err
-		}
-		ev.Amount = &a
-	case "trade_settled":
-		sell, err := f.money("sellAmount", "sellCurrency", f.text("sellCurrency"))
-		if err != nil {
-			return event.Event{}, err
-		}
-		buy, err := f.money("buyAmount", "buyCurrency", f.text("buyCurrency"))
-		if err != nil {
-			return event.Event{}, err
-		}
-		ev.Amount, ev.Settlement = &sell, &buy
-		for _, k := range []string{"balanceDue", "fundedAmount"} {
-			if v := f.raw(k); v != nil {
-				details[k] = literal(v)
-			}
-		}
+	if read := amounts[name]; known && read != nil {
+		read(data, &ev, details)
 	}
-	if v := strings.TrimSpace(f.text("transactionDateTime")); v != "" {
-		t, err := parseTime(v)
-		if err != nil {
-			return event.Event{}, provider.BadRequest(provider.ReasonBadField, err)
-		}
-		ev.OccurredAt = t
-	}
-	if f.err != nil {
-		return event.Event{}, f.err
+	ev.OccurredAt = transactionTime(data)
+	if err := o.Err(); err != nil {
+		return event.Event{}, err
 	}
 	if len(details) > 0 {
 		ev.Details = details
 	}
-
-	// Raw keeps data in the form it came in, masked inside the string form too, where
-	// pattern-based redaction of the envelope cannot see.
-	var raw json.RawMessage
-	if inner != nil {
-		masked, err := redact.JSON(inner)
-		if err != nil {
-			return event.Event{}, provider.BadRequest(ReasonBadData, err)
-		}
-		raw, err = redact.JSONReplacing(payload, redact.Member{Key: "data", Value: string(masked)})
-		if err != nil {
-			return event.Event{}, provider.BadRequest(provider.ReasonBadJSON, err)
-		}
-	} else if raw, err = redact.JSON(payload); err != nil {
-		return event.Event{}, provider.BadRequest(provider.ReasonBadJSON, err)
+	if ev.Raw, err = rawCopy(payload, inner); err != nil {
+		return event.Event{}, err
 	}
-	ev.Raw = raw
 	return ev, nil
 }
 
-// dataObject reads data, an object or a JSON string holding one, into f. For the string
-// form it returns the decoded text, which Raw needs masked in its own right.
-func dataObject(v []byte, f *fields) (inner []byte, err error) {
-	switch {
-	case v == nil || v[0] == 'n':
-		return nil, errors.New("data is missing or null")
-	case v[0] == '{':
-		// Already validated with the envelope; walked again only to collect the members.
-		return nil, members(v, f.member)
-	case v[0] == '"':
-		inner = jsonscan.Unquote(v)
-		if err := members(inner, f.member); err != nil {
-			return nil, fmt.Errorf("data is a string that does not hold a JSON object: %w", err)
-		}
-		return inner, nil
-	default:
-		return nil, fmt.Errorf("data is %s, not an object or a string holding one", jsonKind(v))
+// accountAmount reads a credit's or debit's amount; a pot's ccyCode names its currency
+// after the prefix. A debit's amount is kept positive (the direction is in the type; raw
+// keeps the signed amount as sent).
+func accountAmount(d *kit.Object, ev *event.Event, details map[string]any) {
+	ccy := strings.TrimSpace(d.Text("ccyCode", kit.Required))
+	if len(ccy) > len(potPrefix) && strings.EqualFold(ccy[:len(potPrefix)], potPrefix) {
+		ccy = ccy[len(potPrefix):]
+		details["pot"] = true
 	}
+	if ev.Amount = d.Money("amount", ccy, kit.Required); ev.Amount != nil && ev.Type == event.TypeAccountDebited {
+		a := ev.Amount.Abs()
+		ev.Amount = &a
+	}
+}
+
+// rawCopy keeps data in the form it came in, masked inside the string form too, where
+// pattern-based redaction of the envelope cannot see.
+func rawCopy(payload, inner []byte) (json.RawMessage, error) {
+	if inner == nil {
+		raw, err := redact.JSON(payload)
+		if err != nil {
+			return nil, provider.BadRequest(provider.ReasonBadJSON, err)
+		}
+		return raw, nil
+	}
+	masked, err := redact.JSON(inner)
+	if err == nil {
+		var raw json.RawMessage
+		if raw, err = redact.JSONReplacing(payload, redact.Member{Key: "data", Value: string(masked)}); err == nil {
+			return raw, nil
+		}
+	}
+	return nil, provider.BadRequest(provider.ReasonBadJSON, err)
 }
 
 // transactionDateTime is "2023-12-18T16:28:28.3027309": 7 fractional digits, no zone,
 // taken as UTC. A zone written into the value, should CXTN start sending one, wins.
-func parseTime(v string) (time.Time, error) {
+func transactionTime(d *kit.Object) time.Time {
+	v := strings.TrimSpace(d.Text("transactionDateTime", kit.Optional))
+	if v == "" {
+		return time.Time{}
+	}
 	if t, err := time.ParseInLocation("2006-01-02T15:04:05", v, time.UTC); err == nil {
-		return t.UTC(), nil
+		return t.UTC()
 	}
 	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
-		return t.UTC(), nil
+		return t.UTC()
 	}
-	if len(v) > 40 {
-		v = v[:40] + "..."
-	}
-	return time.Time{}, fmt.Errorf("transactionDateTime %q is not an ISO 8601 date-time", v)
+	d.Invalid("transactionDateTime", "an ISO 8601 date-time")
+	return time.Time{}
 }
 
 // literal keeps a number's text (or null) for details, so that a consumer sees exactly
@@ -240,7 +188,7 @@ func literal(v []byte) any {
 	case 't', 'f':
 		return v[0] == 't'
 	case '"':
-		return string(jsonscan.Unquote(v))
+		return jsonscan.UnquoteString(v)
 	case '{', '[':
 		if m, err := redact.JSON(v); err == nil {
 			return string(m)
@@ -248,107 +196,4 @@ func literal(v []byte) any {
 		return nil // not reached: v was validated with the envelope
 	}
 	return json.Number(v)
-}
-
-// slot numbers the members Normalize reads, envelope and data alike; any other key is
-// skipped without being decoded.
-func slot(key string) int {
-	switch key {
-	case "eventId":
-		return 0
-	case "event":
-		return 1
-	case "data":
-		return 2
-	case "objectId":
-		return 3
-	case "userId":
-		return 4
-	case "source":
-		return 5
-	case "origin":
-		return 6
-	case "baseCcyCode":
-		return 7
-	case "ccyCode":
-		return 8
-	case "amount":
-		return 9
-	case "currency":
-		return 10
-	case "sellAmount":
-		return 11
-	case "sellCurrency":
-		return 12
-	case "buyAmount":
-		return 13
-	case "buyCurrency":
-		return 14
-	case "balanceDue":
-		return 15
-	case "fundedAmount":
-		return 16
-	case "transactionDateTime":
-		return 17
-	}
-	return -1
-}
-
-// fields holds the raw values of one object's members named by slot, the last of
-// repeated keys winning, and reads them as text where they may come as JSON strings or
-// numbers (objectId is a number in every sample); objects, arrays and booleans where text
-// is expected are refused.
-type fields struct {
-	vals [18][]byte // raw value tokens; nil when the key was not sent
-	err  error
-}
-
-func (f *fields) member(rawKey, val []byte) {
-	k := rawKey[1 : len(rawKey)-1]
-	i := slot(string(k))
-	if i < 0 && bytes.IndexByte(k, '\\') >= 0 {
-		i = slot(string(jsonscan.Unquote(rawKey)))
-	}
-	if i >= 0 {
-		f.vals[i] = val
-	}
-}
-
-// raw returns key's value token, nil when it was not sent.
-func (f *fields) raw(key string) []byte { return f.vals[slot(key)] }
-
-func (f *fields) text(key string) string {
-	v := f.raw(key)
-	switch {
-	case v == nil || v[0] == 'n':
-		return ""
-	case v[0] == '"':
-		return string(jsonscan.Unquote(v))
-	case v[0] == '-' || v[0] >= '0' && v[0] <= '9':
-		return string(v)
-	default:
-		if f.err == nil {
-			f.err = provider.BadRequest(provider.ReasonBadField, fmt.Errorf("%s is %s, not a string or number", key, jsonKind(v)))
-		}
-		return ""
-	}
-}
-
-// money reads the amount in key with currency cur (read from curKey) exactly as sent.
-func (f *fields) money(key, curKey, cur string) (money.Money, error) {
-	v := f.text(key)
-	if f.err != nil {
-		return money.Money{}, f.err
-	}
-	switch {
-	case v == "":
-		return money.Money{}, provider.BadRequest(provider.ReasonMissingField, fmt.Errorf("data.%s is missing", key))
-	case strings.TrimSpace(cur) == "":
-		return money.Money{}, provider.BadRequest(provider.ReasonMissingField, fmt.Errorf("data.%s is missing", curKey))
-	}
-	a, err := money.New(v, cur)
-	if err != nil {
-		return money.Money{}, provider.BadRequest(provider.ReasonBadField, fmt.Errorf("data.%s: %w", key, err))
-	}
-	return a, nil
 }

@@ -226,6 +226,15 @@ func (o *Object) Missing(key string) { o.fail(provider.ReasonMissingField, key, 
 // Raw returns key's raw value token, or nil when it is absent or null. The slice aliases
 // the payload.
 func (o *Object) Raw(key string) []byte {
+	if v := o.Sent(key); v != nil && v[0] != 'n' {
+		return v
+	}
+	return nil
+}
+
+// Sent is Raw with JSON null kept: nil only when key is absent (or after a problem), for
+// the few fields where a consumer should see an explicit null.
+func (o *Object) Sent(key string) []byte {
 	if o.st.err != nil {
 		return nil
 	}
@@ -238,10 +247,7 @@ func (o *Object) Raw(key string) []byte {
 	} else if i = o.find(key); i < 0 {
 		return nil
 	}
-	if v := o.members[i].val; v[0] != 'n' {
-		return v
-	}
-	return nil
+	return o.members[i].val
 }
 
 func (o *Object) find(key string) int {

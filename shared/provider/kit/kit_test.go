@@ -192,3 +192,18 @@ func TestStatuses(t *testing.T) {
 		}
 	}
 }
+
+func TestDuplicatePaths(t *testing.T) {
+	for body, want := range map[string]string{
+		`{"a":1,"a":2}`:                       "a: duplicate member",
+		`{"d":{"x":{"y":1,"y":2}}}`:           "d.x.y: duplicate member",
+		`{"d":[{"c":1},{"c":1,"c":2}]}`:       "d[].c: duplicate member",
+		`{"d":{"l":[[{"k":1,"k":1}]]}}`:       "d.l[][].k: duplicate member",
+		`{"d":{"x":1,"x":{"secret":"4111"}}}`: "d.x: duplicate member",
+	} {
+		_, err := kit.Parse([]byte(body))
+		if err == nil || !strings.HasSuffix(err.Error(), want) {
+			t.Errorf("%s: %v, want ...%s", body, err, want)
+		}
+	}
+}

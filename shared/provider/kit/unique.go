@@ -15,16 +15,15 @@ func uniqueKeys(v []byte, o *Object, key []byte) error {
 		return provider.BadRequest(provider.ReasonBadJSON, err)
 	}
 	if dupKey != nil {
-		// The path names the member of o that holds the repeated key, and the key itself
-		// (a field name, bounded), never a value.
-		path := o.child(string(key)) + "…" + redact.Snippet(string(dupKey), 64)
+		// The path names field names only (each bounded), never a value.
+		path := o.child(string(key)) + sep(dupKey) + redact.Snippet(string(dupKey), 128)
 		return provider.BadRequest(provider.ReasonDuplicateMember, &dupError{path: path})
 	}
 	return nil
 }
 
 // checkValue skips the valid value at data[i] and returns the offset after it, or the
-// first key found repeated inside it.
+// path inside it of the first key found repeated (`a.b`, `list[].c`; built only then).
 func checkValue(data []byte, i int) (int, []byte, error) {
 	switch data[i] {
 	case '{':
@@ -37,6 +36,9 @@ func checkValue(data []byte, i int) (int, []byte, error) {
 		for {
 			end, dup, err := checkValue(data, i)
 			if err != nil || dup != nil {
+				if dup != nil {
+					dup = []byte("[]" + sep(dup) + string(dup))
+				}
 				return 0, dup, err
 			}
 			i = jsonscan.SkipSpace(data, end)
@@ -89,6 +91,9 @@ func checkObject(data []byte, i int) (int, []byte, error) {
 		vs := jsonscan.SkipSpace(data, jsonscan.SkipSpace(data, ke)+1) // past the colon
 		end, dup, err := checkValue(data, vs)
 		if err != nil || dup != nil {
+			if dup != nil {
+				dup = []byte(string(k) + sep(dup) + string(dup))
+			}
 			return 0, dup, err
 		}
 		i = jsonscan.SkipSpace(data, end)
@@ -100,4 +105,12 @@ func checkObject(data []byte, i int) (int, []byte, error) {
 		}
 		i = jsonscan.SkipSpace(data, i+1) // the comma
 	}
+}
+
+// sep joins a path to the rest of it: no dot before an array step.
+func sep(rest []byte) string {
+	if rest[0] == '[' {
+		return ""
+	}
+	return "."
 }
