@@ -56,7 +56,7 @@ func instaxchangeSession(ctx context.Context, args []string, stdout, stderr io.W
 	baseURL := fs.String("base-url", "", "session API base URL (default: the secret's apiBaseUrl, else "+instaxchange.DefaultAPIBaseURL+")")
 	embedURL := fs.String("embed-base-url", "", "iframe base URL (default: the secret's embedBaseUrl, else "+instaxchange.DefaultEmbedBaseURL+")")
 	file := fs.String("secrets", defaultSecretsPath(), "secrets file mapping names to documents (optional apiKey, apiKeyHeader); empty: no secret")
-	name := fs.String("secret-name", "payhooks/"+instaxchange.Name, "name of the InstaXchange secret in the file")
+	name := fs.String("secret-name", secrets.Name(instaxchange.Name), "name of the InstaXchange secret in the file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -10,6 +10,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/payhooks/payhooks/shared/platform/secrets"
+
 	"github.com/payhooks/payhooks/shared/lambda/reconcilefn"
 	"github.com/payhooks/payhooks/shared/poller"
 	"github.com/payhooks/payhooks/shared/poller/reconcile"
@@ -40,7 +42,7 @@ func runReconcile(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	baseURL := fs.String("base-url", "", "AXpay API base URL (default: $"+reconcilefn.EnvBaseURL+", else the fake AXpay API of `payhooks run`)")
 	stack := addStackFlags(fs)
 	secretsPath := fs.String("secrets", "", "secrets file mapping names to documents (default: "+localSecretsFile+" at the repository root)")
-	secretName := fs.String("secret-name", "payhooks/"+axpay.Name, "name of the AXpay secret in the file")
+	secretName := fs.String("secret-name", secrets.Name(axpay.Name), "name of the AXpay secret in the file")
 	overlap := fs.Duration("overlap", reconcile.DefaultOverlap, "re-read this much before the cursor")
 	lookback := fs.Duration("lookback", reconcile.DefaultLookback, "where a first run (no cursor) starts")
 	horizon := fs.Duration("horizon", reconcile.DefaultHorizon, "reconcile a transaction listed up to this long after its creation")

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/payhooks/payhooks/shared/platform/secrets"
+
 	"github.com/payhooks/payhooks/shared/provider"
 	"github.com/payhooks/payhooks/shared/tooling/registry"
 )
@@ -73,7 +75,7 @@ func loadSamples(w registry.Webhook, file string) ([]provider.Sample, error) {
 	if err := json.Unmarshal(b, &docs); err != nil {
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}
-	doc, ok := docs["payhooks/"+w.Provider]
+	doc, ok := docs[secrets.Name(w.Provider)]
 	if !ok {
 		return nil, fmt.Errorf("%s has no payhooks/%s", file, w.Provider)
 	}

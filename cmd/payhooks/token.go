@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/payhooks/payhooks/shared/platform/secrets"
+
 	"github.com/payhooks/payhooks/shared/provider/cardorders"
 	"github.com/payhooks/payhooks/shared/provider/cxtn"
 	"github.com/payhooks/payhooks/shared/provider/urltoken"
@@ -98,7 +100,7 @@ func runToken(_ context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	hookURL := baseURL + urltoken.Path(name, tok)
-	secretName := "payhooks/" + name
+	secretName := secrets.Name(name)
 
 	if *asJSON {
 		out, err := json.MarshalIndent(struct {

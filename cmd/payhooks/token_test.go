@@ -70,7 +70,7 @@ func TestTokenCommand(t *testing.T) {
 			if tt.tokens == 2 && got.Secret.WebhookTokens[1] != tokenTestPrevious {
 				t.Fatalf("previous token not kept: %q", got.Secret.WebhookTokens)
 			}
-			if got.SecretName != "payhooks/"+tt.provider {
+			if got.SecretName != secrets.Name(tt.provider) {
 				t.Fatalf("secret name %q", got.SecretName)
 			}
 			if got.Secret.AllowedCIDRs == nil || strings.Join(got.Secret.AllowedCIDRs, ",") != strings.Join(tt.cidrs, ",") {

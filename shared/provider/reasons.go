@@ -24,7 +24,6 @@ const (
 	ReasonInflatedTooLarge     Reason = "inflated_too_large"    // 400: a zip DEF plaintext past its bound
 	ReasonBadJSON              Reason = "bad_json"              // 400
 	ReasonDuplicateMember      Reason = "duplicate_member"      // 400
-	ReasonBadData              Reason = "bad_data"              // 400
 	ReasonMissingField         Reason = "missing_field"         // 400
 	ReasonBadField             Reason = "bad_field"             // 400
 )

@@ -168,7 +168,7 @@ func (d *Deps) SecretName(providerName string) string {
 	if d.Settings.SecretName != "" {
 		return d.Settings.SecretName
 	}
-	return "payhooks/" + providerName
+	return secrets.Name(providerName)
 }
 
 // Webhook assembles the webhook handler of one provider.

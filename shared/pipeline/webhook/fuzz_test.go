@@ -49,7 +49,7 @@ func FuzzFromAPIGateway(f *testing.F) {
 	var handlers []*Handler
 	for _, w := range registry.Webhooks {
 		handlers = append(handlers, &Handler{
-			Provider: w.New(src, "payhooks/"+w.Provider), Ingester: &memIngester{seen: map[string]bool{}},
+			Provider: w.New(src, secrets.Name(w.Provider)), Ingester: &memIngester{seen: map[string]bool{}},
 			Log: slog.New(slog.DiscardHandler),
 		})
 	}
@@ -110,5 +110,5 @@ func secretDoc(f *testing.F, all []byte, name string) []byte {
 	if err := json.Unmarshal(all, &m); err != nil {
 		f.Fatal(err)
 	}
-	return m["payhooks/"+name]
+	return m[secrets.Name(name)]
 }

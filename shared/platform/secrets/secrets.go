@@ -17,6 +17,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 )
 
+// Prefix starts every provider's secret name; template.yaml's SecretPrefix says the same.
+const Prefix = "payhooks/"
+
+// Name is the name of a provider's secret document: payhooks/<provider>.
+func Name(provider string) string { return Prefix + provider }
+
 // ErrUnavailable means the secret could not be read now; the request should be retried
 // by the provider (503), not rejected.
 var ErrUnavailable = errors.New("secret unavailable")

@@ -34,7 +34,8 @@ type Client struct {
 }
 
 // Status is what one answer says, read tolerantly (the format is not published; see
-// NOTES.md). Hash is empty while the hash is not known, whatever the reason.
+// docs/providers.md#instaxchange). Hash is empty while the hash is not known, whatever the
+// reason.
 type Status struct {
 	Hash          string
 	State         string // the answer's status/state text, if any

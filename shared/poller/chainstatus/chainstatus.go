@@ -46,8 +46,8 @@ const Provider = instaxchange.Name
 
 // Event types published.
 const (
-	TypeConfirmed   = "payout.confirmed"
-	TypeUnconfirmed = "payout.unconfirmed"
+	TypeConfirmed   = event.TypePayoutConfirmed
+	TypeUnconfirmed = event.TypePayoutUnconfirmed
 )
 
 // Defaults for the zero values of Poller's tuning fields.
@@ -213,7 +213,7 @@ func (p *Poller) discover(ctx context.Context, res *Result) error {
 			ExpressionAttributeNames: map[string]string{"#ty": "type"},
 			ExpressionAttributeValues: map[string]types.AttributeValue{
 				":p": str(Provider), ":f": str(store.FormatTime(from)), ":t": str(store.FormatTime(now)),
-				":ty": str("payment.succeeded"),
+				":ty": str(string(event.TypePaymentSucceeded)),
 			},
 			ExclusiveStartKey: startKey,
 			Limit:             aws.Int32(int32(intOr(p.PageSize, DefaultPageSize))),
@@ -267,7 +267,7 @@ func (p *Poller) discover(ctx context.Context, res *Result) error {
 // candidate reads a stored payment event; only a succeeded payment naming a withdraw
 // transaction has a payout to follow.
 func candidate(item map[string]types.AttributeValue) (Payout, bool) {
-	if getS(item, "type") != "payment.succeeded" || getS(item, "status") != string(event.Succeeded) {
+	if getS(item, "type") != string(event.TypePaymentSucceeded) || getS(item, "status") != string(event.Succeeded) {
 		return Payout{}, false
 	}
 	var ev event.Event

@@ -131,16 +131,16 @@ func (f *fixture) deliver(t *testing.T, txID, status, withdraw string) string {
 }
 
 // published drains the queue and returns the events by type, each validated.
-func (f *fixture) published(t *testing.T) map[string][]event.Event {
+func (f *fixture) published(t *testing.T) map[event.Type][]event.Event {
 	t.Helper()
-	out := map[string][]event.Event{}
+	out := map[event.Type][]event.Event{}
 	for _, m := range f.env.Messages(t) {
 		eventtest.Validate(t, []byte(*m.Body))
 		var ev event.Event
 		if err := json.Unmarshal([]byte(*m.Body), &ev); err != nil {
 			t.Fatal(err)
 		}
-		out[string(ev.Type)] = append(out[string(ev.Type)], ev)
+		out[ev.Type] = append(out[ev.Type], ev)
 	}
 	return out
 }

@@ -15,8 +15,8 @@ import (
 )
 
 // Scheme says how the API-key message is hashed before it is signed. AXpay does not publish
-// its scheme (NOTES.md), so it is configuration: the portal's scheme can be plugged in
-// without a code change.
+// its scheme (docs/providers.md#axpay), so it is configuration: the portal's scheme can be
+// plugged in without a code change.
 type Scheme string
 
 const (
@@ -170,12 +170,8 @@ func Digest(scheme Scheme, message []byte) []byte {
 	return h.Sum(nil)
 }
 
-// Sign returns the Ethereum-style 65-byte signature r||s||v (v = 27 + recovery id) of the
-// message under scheme. RFC 6979 nonces make it deterministic and s is always low.
-func Sign(key *secp256k1.PrivateKey, scheme Scheme, message []byte) []byte {
-	return signDigest(key, Digest(scheme, message))
-}
-
+// signDigest returns the Ethereum-style 65-byte signature r||s||v (v = 27 + recovery id)
+// of a digest. RFC 6979 nonces make it deterministic and s is always low.
 func signDigest(key *secp256k1.PrivateKey, digest []byte) []byte {
 	// SignCompact gives (27 + recovery id) || r || s for an uncompressed key: exactly the
 	// Ethereum v, just at the front.

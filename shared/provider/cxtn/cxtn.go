@@ -68,8 +68,8 @@ var kinds = kit.Statuses{
 
 // amounts reads each known event's amounts from data.
 var amounts = map[string]func(data *kit.Object, ev *event.Event, details map[string]any){
-	"account_credit":    accountAmount,
-	"account_debit":     accountAmount,
+	"account_credit": accountAmount,
+	"account_debit":  accountAmount,
 	"payment_completed": func(d *kit.Object, ev *event.Event, _ map[string]any) {
 		ev.Amount = d.Money("amount", d.Text("currency", kit.Required), kit.Required)
 	},

@@ -425,7 +425,7 @@ func (o *Object) ObjectOrString(key string, need Need) (obj *Object, inner []byt
 		o.Invalid(key, "an object or a string holding one")
 		return o.empty(key), nil
 	}
-	c := &Object{path: o.child(key), st: o.st}
+	c := o.inner(key)
 	end, err := c.load(inner, i, 0)
 	if err == nil && jsonscan.SkipSpace(inner, end) != len(inner) {
 		err = jsonscan.SyntaxErr("data after the object", end)
@@ -443,9 +443,19 @@ func (o *Object) ObjectOrString(key string, need Need) (obj *Object, inner []byt
 
 func (o *Object) empty(key string) *Object { return &Object{path: o.child(key), st: o.st} }
 
+// inner allocates a nested object with room for a typical one's members in one go.
+func (o *Object) inner(key string) *Object {
+	n := new(struct {
+		obj Object
+		buf [smallObject / 2]member
+	})
+	n.obj = Object{path: o.child(key), members: n.buf[:0], st: o.st}
+	return &n.obj
+}
+
 // nested reads a member already validated (and checked for repeated keys) with its parent.
 func (o *Object) nested(key string, v []byte) *Object {
-	c := &Object{path: o.child(key), st: o.st}
+	c := o.inner(key)
 	_, _ = jsonscan.Object(v, 0, 0, func(k, val []byte) {
 		c.members = append(c.members, member{key: keyText(k), val: val})
 		if c.index != nil || len(c.members) > smallObject {

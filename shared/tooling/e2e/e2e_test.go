@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/payhooks/payhooks/shared/platform/secrets"
+
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 
@@ -195,7 +197,7 @@ func TestHappyPathEveryProvider(t *testing.T) {
 			env := stacktest.New(t)
 			p := newPipeline(t, env, nil)
 			h := p.handler(t, w.Provider)
-			ss := samples(t, w, docs["payhooks/"+w.Provider])
+			ss := samples(t, w, docs[secrets.Name(w.Provider)])
 			objects := map[string]bool{}
 			accepted := 0
 			for _, s := range ss {
@@ -333,7 +335,7 @@ func TestEveryProviderRefusesForgeries(t *testing.T) {
 			env := stacktest.New(t)
 			p := newPipeline(t, env, nil)
 			h := p.handler(t, w.Provider)
-			s := samples(t, w, docs["payhooks/"+w.Provider])[0]
+			s := samples(t, w, docs[secrets.Name(w.Provider)])[0]
 			forged := []provider.Sample{}
 			// Wrong credentials in every header.
 			hs := s

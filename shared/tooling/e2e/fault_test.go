@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/payhooks/payhooks/shared/platform/secrets"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 
@@ -58,7 +60,7 @@ func TestFaultsLoseNothingAndDoubleNothing(t *testing.T) {
 	docs := devDocs(t)
 	var stream []*delivery
 	for _, w := range registry.Webhooks {
-		for _, s := range samples(t, w, docs["payhooks/"+w.Provider]) {
+		for _, s := range samples(t, w, docs[secrets.Name(w.Provider)]) {
 			stream = append(stream, &delivery{w: w, s: s})
 		}
 	}
@@ -78,7 +80,7 @@ func TestFaultsLoseNothingAndDoubleNothing(t *testing.T) {
 	}
 	// Warm the secret cache while healthy, as a running Lambda would have it.
 	for _, w := range registry.Webhooks {
-		call(t, p.handler(t, w.Provider), apiEvent(w, samples(t, w, docs["payhooks/"+w.Provider])[0]))
+		call(t, p.handler(t, w.Provider), apiEvent(w, samples(t, w, docs[secrets.Name(w.Provider)])[0]))
 	}
 	per := (len(stream) + len(phases) - 1) / len(phases)
 	handlers := map[string]func(context.Context, *delivery) int{}

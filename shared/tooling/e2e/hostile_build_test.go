@@ -353,7 +353,6 @@ type hostileCase struct {
 	event  *events.APIGatewayV2HTTPRequest // when set, sent as is instead of body
 	status int
 	reason provider.Reason
-	open   string // why the current answer is accepted for now (see openFindings)
 }
 
 var snakeReason = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)

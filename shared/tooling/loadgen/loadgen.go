@@ -16,6 +16,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/payhooks/payhooks/shared/platform/secrets"
+
 	"github.com/payhooks/payhooks/shared/provider"
 	"github.com/payhooks/payhooks/shared/provider/axs"
 	"github.com/payhooks/payhooks/shared/provider/instaxchange"
@@ -55,7 +57,7 @@ func Plan(docs map[string]json.RawMessage, n int, dupRate, forgedRate float64, s
 	base := map[string]provider.Sample{}
 	var names []string
 	for _, w := range registry.Webhooks {
-		ss, err := w.Samples(docs["payhooks/"+w.Provider])
+		ss, err := w.Samples(docs[secrets.Name(w.Provider)])
 		if err != nil {
 			return nil, err
 		}
@@ -69,7 +71,7 @@ func Plan(docs map[string]json.RawMessage, n int, dupRate, forgedRate float64, s
 		switch {
 		case r < forgedRate:
 			p := names[rng.IntN(len(names))]
-			s, err := mutate(p, base[p], docs["payhooks/"+p], fmt.Sprintf("load-forged-%d", i), true)
+			s, err := mutate(p, base[p], docs[secrets.Name(p)], fmt.Sprintf("load-forged-%d", i), true)
 			if err != nil {
 				return nil, err
 			}
@@ -81,7 +83,7 @@ func Plan(docs map[string]json.RawMessage, n int, dupRate, forgedRate float64, s
 		default:
 			p := names[i%len(names)]
 			key := fmt.Sprintf("load-%d-%d", seed, i)
-			s, err := mutate(p, base[p], docs["payhooks/"+p], key, false)
+			s, err := mutate(p, base[p], docs[secrets.Name(p)], key, false)
 			if err != nil {
 				return nil, err
 			}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/payhooks/payhooks/shared/platform/secrets"
+
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/payhooks/payhooks/shared/tooling/gateway"
@@ -87,7 +89,7 @@ func eventFiles(t *testing.T) map[string][]byte {
 	}
 	files := map[string][]byte{}
 	for _, w := range Webhooks {
-		samples, err := w.Samples(docs["payhooks/"+w.Provider])
+		samples, err := w.Samples(docs[secrets.Name(w.Provider)])
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -173,9 +173,6 @@ func (t *Template) resolve(v string, refs map[string]string) (string, error) {
 	return v, nil
 }
 
-// Get returns the mapping value under key, or nil.
-func Get(n *yaml.Node, key string) *yaml.Node { return get(n, key) }
-
 func get(n *yaml.Node, key string) *yaml.Node {
 	if n == nil || n.Kind != yaml.MappingNode {
 		return nil
