@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -94,6 +95,12 @@ type pipeline struct {
 // secrets in moto's Secrets Manager. override changes endpoints to simulate outages.
 func newPipeline(t *testing.T, env *stacktest.Env, override func(*app.Settings)) *pipeline {
 	t.Helper()
+	return newPipelineLogging(t, env, override, logs)
+}
+
+// newPipelineLogging is newPipeline logging to log, which should include the suite's logs.
+func newPipelineLogging(t *testing.T, env *stacktest.Env, override func(*app.Settings), log io.Writer) *pipeline {
+	t.Helper()
 	dynamo, moto := stacktest.Endpoints()
 	ctx := context.Background()
 	if err := devstack.LoadSecrets(ctx, env.Clients.SecretsManager, filepath.Join(root, "dev/secrets.json")); err != nil {
@@ -111,7 +118,7 @@ func newPipeline(t *testing.T, env *stacktest.Env, override func(*app.Settings))
 			s.SQSEndpoint = strings.Replace(s.SQSEndpoint, "unreachable", ep, 1)
 		}
 	}
-	d := app.New(cfg, s, slog.New(slog.NewJSONHandler(logs, nil)))
+	d := app.New(cfg, s, slog.New(slog.NewJSONHandler(log, nil)))
 	d.Metrics = nil
 	return &pipeline{env: env, deps: d}
 }
