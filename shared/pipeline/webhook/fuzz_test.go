@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -15,20 +16,30 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/payhooks/payhooks/shared/pipeline/event"
+	"github.com/payhooks/payhooks/shared/pipeline/event/eventtest"
 	"github.com/payhooks/payhooks/shared/pipeline/ingest"
 	"github.com/payhooks/payhooks/shared/platform/secrets"
 	"github.com/payhooks/payhooks/shared/tooling/registry"
 )
 
-// memIngester accepts every event once, like the real ingester without the services.
+// memIngester accepts every event once, like the real ingester without the services, and
+// records the first event whose bounded document breaks a bound.
 type memIngester struct {
-	mu   sync.Mutex
-	seen map[string]bool
+	mu        sync.Mutex
+	seen      map[string]bool
+	violation string
 }
 
 func (m *memIngester) Ingest(_ context.Context, ev *event.Event) (ingest.Outcome, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	body, err := event.Fit(ev)
+	if err != nil {
+		return "", err
+	}
+	if d := eventtest.Depth(body); len(body) > event.MaxBodyBytes || d > event.MaxDepth || len(ev.ID) > event.MaxIDBytes {
+		m.violation = fmt.Sprintf("%d bytes, depth %d, id of %d bytes", len(body), d, len(ev.ID))
+	}
 	if m.seen[ev.ID] {
 		return ingest.Duplicate, nil
 	}
@@ -36,9 +47,40 @@ func (m *memIngester) Ingest(_ context.Context, ev *event.Event) (ingest.Outcome
 	return ingest.Stored, nil
 }
 
+// hostileSeeds are authentic deliveries (for the providers whose credential does not bind
+// the body) of each class the hostile corpus holds: over-long ids, escaped text over the
+// message limit, personal data under unknown keys and in free text, deep nesting.
+func hostileSeeds(provider string, sample []byte) []string {
+	b := string(sample)
+	deep := strings.Repeat(`{"a":`, 5000) + `1` + strings.Repeat(`}`, 5000)
+	email := "John Doe <john.doe" + "@" + "example.com>"
+	first := func(extra string) string { return "{" + extra + "," + b[1:] }
+	switch provider {
+	case "axpay":
+		return []string{
+			strings.Replace(b, `"PENDING"`, `"`+strings.Repeat("S", 3000)+`"`, 1),
+			first(`"card_num":"4111111111111111","n":5555555555554444,"meta":` + deep),
+			strings.Replace(b, `"john.doe`, `" john.doe`, 1),
+		}
+	case "cardorders":
+		return []string{
+			strings.Replace(b, `"failReason":""`, `"failReason":"`+strings.Repeat("\u2028", 40000)+`"`, 1),
+			strings.Replace(b, `"5554748800912345"`, `"4111111111111111*"`, 1),
+			strings.Replace(b, `"voucherCode":""`, `"voucherCode":"`+email+`","x":`+deep, 1),
+		}
+	case "cxtn":
+		return []string{
+			strings.Replace(b, `2023-12-18T16:28:28.3027309`, "john.doe"+"@"+"localhost", 1),
+			first(`"card_num":"4111 1111 1111 1111","note":"` + strings.ReplaceAll(email, `"`, `\"`) + `"`),
+		}
+	}
+	return nil
+}
+
 // FuzzFromAPIGateway drives the API Gateway adapter and every real provider behind it with
 // arbitrary bodies, base64 flags and headers. Whatever arrives, the answer is 200, a 4xx
-// or 503, never a panic (which the handler would turn into a 500).
+// or 503, never a 500 (a panic, or an event that could not be bounded), and every event
+// accepted fits its bounds.
 func FuzzFromAPIGateway(f *testing.F) {
 	const secretsPath = "../../../dev/secrets.json"
 	if _, err := os.Stat(secretsPath); err != nil {
@@ -70,6 +112,9 @@ func FuzzFromAPIGateway(f *testing.F) {
 			}
 			f.Add(uint8(i), string(s.Body), false, hk, hv, tok)
 			f.Add(uint8(i), base64.StdEncoding.EncodeToString(s.Body), true, hk, hv+"\r\nx: 1", tok)
+			for _, body := range hostileSeeds(w.Provider, s.Body) {
+				f.Add(uint8(i), body, false, hk, hv, tok)
+			}
 		}
 	}
 	f.Add(uint8(0), "", false, "", "", "")
@@ -101,6 +146,9 @@ func FuzzFromAPIGateway(f *testing.F) {
 		}
 		if resp.StatusCode != 200 && !strings.HasPrefix(resp.Body, `{"error":"`) {
 			t.Fatalf("untyped answer %d %s", resp.StatusCode, resp.Body)
+		}
+		if v := h.Ingester.(*memIngester).violation; v != "" {
+			t.Fatalf("published event out of bounds: %s", v)
 		}
 	})
 }

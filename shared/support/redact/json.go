@@ -110,8 +110,8 @@ func (w *walker) value(i int, key []byte, depth int) (int, error) {
 	}
 	if c := data[i]; !w.verbatim && (c == '-' || c >= '0' && c <= '9') {
 		// A card number sent as a JSON number is still a card number.
-		if tok := string(data[i:end]); isPANNumber(tok) || key != nil && cardKey(jsonscan.UnquoteString(key)) {
-			w.dst = appendString(w.dst, PAN(tok))
+		if tok := data[i:end]; isPANNumber(tok) || key != nil && cardKey(jsonscan.UnquoteString(key)) {
+			w.dst = appendString(w.dst, PAN(string(tok)))
 			return end, nil
 		}
 	}
@@ -159,7 +159,7 @@ func (w *walker) container(i int, key []byte, depth int) (int, error) {
 			memberKey = data[ks:i]
 			if rewrite || sensitive(memberKey) {
 				// A key is text too: an email or card number in it is masked.
-				w.dst = appendString(w.dst, Text(jsonscan.UnquoteString(memberKey)))
+				w.key(memberKey, rewrite)
 			} else {
 				w.dst = append(w.dst, memberKey...)
 			}
@@ -199,6 +199,16 @@ func (w *walker) container(i int, key []byte, depth int) (int, error) {
 		w.dst = append(w.dst, ',')
 		i = jsonscan.SkipSpace(data, i+1)
 	}
+}
+
+// key copies the valid key token tok, masked.
+func (w *walker) key(tok []byte, rewrite bool) {
+	k := jsonscan.UnquoteString(tok)
+	if m := Text(k); rewrite || m != k {
+		w.dst = appendString(w.dst, m)
+		return
+	}
+	w.dst = append(w.dst, tok...)
 }
 
 func (w *walker) replacement(rawKey []byte) *Member {
@@ -250,7 +260,7 @@ func (w *walker) str(tok, key []byte, rewrite bool) {
 // number 13 digits in a run (written as is or as \u escapes), and every card-number key
 // cardKey knows names a card, a PAN, an account or a number. It errs towards asking mask.
 func maybeSensitive(key, tok []byte) bool {
-	if sensitive(tok) || strings.Contains(string(tok), `\u`) {
+	if sensitive(tok) {
 		return true
 	}
 	if len(key) == 0 {

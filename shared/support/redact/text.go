@@ -24,19 +24,27 @@ func Text(s string) string {
 	return maskPANs(maskEmails(s))
 }
 
-// sensitive is the cheap test in front of Text: an '@' or 13 digits in one run.
+// sensitive is the cheap test in front of Text: an '@' or 13 digits in one run (in a JSON
+// token, a \u escape too, which may spell either).
 func sensitive[T string | []byte](s T) bool {
 	run := 0
 	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
+		c := s[i]
+		if c > '@' {
+			if c == '\\' && i+1 < len(s) && s[i+1] == 'u' {
+				return true
+			}
+			run = 0
+			continue
+		}
+		switch {
 		case c >= '0' && c <= '9':
 			if run++; run >= 13 {
 				return true
 			}
 		case c == '@':
 			return true
-		case c == ' ' || c == '-':
-		default:
+		case c != ' ' && c != '-':
 			run = 0
 		}
 	}
@@ -208,8 +216,10 @@ func starMiddle(run []byte, digits int) {
 }
 
 // isPANNumber reports whether a JSON number token is a card number sent as a number.
-func isPANNumber(tok string) bool {
-	tok = strings.TrimPrefix(tok, "-")
+func isPANNumber[T string | []byte](tok T) bool {
+	if len(tok) > 0 && tok[0] == '-' {
+		tok = tok[1:]
+	}
 	if len(tok) < 13 || len(tok) > 19 {
 		return false
 	}
@@ -218,5 +228,5 @@ func isPANNumber(tok string) bool {
 			return false
 		}
 	}
-	return luhn(tok)
+	return luhn(string(tok))
 }
