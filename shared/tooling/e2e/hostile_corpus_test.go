@@ -37,7 +37,8 @@ var (
 type corpusCase struct {
 	provider, variant, name string
 	edit                    func(m map[string]any) // on the (decrypted) sample body
-	// status is the answer wanted: 200, or a 4xx with reason (the sender's fault).
+	// status is the answer wanted: 200, or a 4xx with reason (the sender's fault), or 0
+	// for either (an over-long id: a provider may refuse it, else event.Fit bounds it).
 	status int
 	reason provider.Reason
 }
@@ -68,13 +69,13 @@ func hostileCorpus() []corpusCase {
 	ls := strings.Repeat("\u2028", 80000) // 240 KB as sent, 480 KB once JSON-escaped
 	long := func(n int) string { return strings.Repeat("9", n) }
 	return []corpusCase{
-		{"axpay", "completed", "status of 3,000 characters", set("webhookStatus", strings.Repeat("S", 3000)), 200, ""},
+		{"axpay", "completed", "status of 3,000 characters", set("webhookStatus", strings.Repeat("S", 3000)), 0, ""},
 		{"axpay", "completed", "card_num as a string", set("card_num", plantedPANs[0]), 200, ""},
 		{"axpay", "completed", "card_num as a number", set("card_num", json.Number(plantedPANs[1])), 200, ""},
 		{"axpay", "completed", "email with a display name", set("fromEmail", "John Doe <"+plantedEmail+">"), 200, ""},
 		{"axpay", "completed", "a field nested 5,000 deep", set("meta", deepJSON(5000)), 200, ""},
-		{"axs", "SUCCESS", "transactionRef of 2,100 characters", set("transactionRef", long(2100)), 200, ""},
-		{"axs", "SUCCESS", "transactionRef of 1,100 characters", set("transactionRef", long(1100)), 200, ""},
+		{"axs", "SUCCESS", "transactionRef of 2,100 characters", set("transactionRef", long(2100)), 0, ""},
+		{"axs", "SUCCESS", "transactionRef of 1,100 characters", set("transactionRef", long(1100)), 0, ""},
 		{"axs", "DECLINED", "email with spaces and a PAN followed by *", edits(
 			set("paymentScheme", " "+plantedEmail+" "), set("responseCode", plantedPANs[1]+"*")), 200, ""},
 		{"cardorders", "FAIL", "failReason of 80,000 U+2028 in a 240 KB body", set("failReason", ls), 200, ""},
@@ -174,12 +175,12 @@ func TestHostileCorpusThroughGateway(t *testing.T) {
 		switch {
 		case first >= 500 || again >= 500:
 			t.Errorf("%s: %d then %d", name, first, again)
-		case first != c.status || again != first:
+		case again != first || c.status != 0 && first != c.status || first != 200 && (first < 400 || first > 499):
 			t.Errorf("%s: %d then %d, want %d", name, first, again, c.status)
 		case first == 200 && (!strings.Contains(firstBody, `"accepted"`) || !strings.Contains(againBody, `"duplicate"`)):
 			t.Errorf("%s: redelivery answered %s", name, againBody)
-		case first != 200 && (againBody != firstBody || !strings.Contains(firstBody, `"`+string(c.reason)+`"`)):
-			t.Errorf("%s: %s then %s, want reason %s", name, firstBody, againBody, c.reason)
+		case first != 200 && (againBody != firstBody || !strings.HasPrefix(firstBody, `{"error":"`+string(c.reason))):
+			t.Errorf("%s: %s then %s, want reason %q", name, firstBody, againBody, c.reason)
 		}
 		if first == 200 {
 			accepted++
