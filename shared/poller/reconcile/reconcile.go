@@ -256,18 +256,20 @@ func (w *walker) pass(ctx context.Context, from time.Time, save func(ctx context
 			if err != nil {
 				return poller.Done, err
 			}
+			// A row this pass already read does not move the position: if it took a slot
+			// of the page (rows shifted under us) the next page re-reads one row; if the
+			// API sent it on top of the page, counting it would skip one.
 			if !seen[key] {
 				seen[key] = true
 				fresh++
+				pos.step(createdAt, known)
 			}
-			pos.step(createdAt, known)
 		}
 		if err := save(ctx, pos.at); err != nil {
 			return poller.Done, err
 		}
-		n := len(page.Transactions)
 		switch {
-		case n == 0, page.Total != nil && int64(f.Offset+n) >= *page.Total:
+		case len(page.Transactions) == 0, page.Total != nil && int64(f.Offset+fresh) >= *page.Total:
 			return poller.Done, nil
 		case fresh == 0:
 			// Every row was already read in this pass: the API ignores our paging, and

@@ -111,6 +111,9 @@ type Server struct {
 	MaxLimit int // when > 0, larger limits are silently cut, as real APIs often do
 	// NoTotal leaves the total out of every shape, as many APIs do.
 	NoTotal bool
+	// RepeatBoundary starts every page asked with an offset one row early, so it repeats
+	// the last row of the page before (an off-by-one offset).
+	RepeatBoundary bool
 	// Page, when set, rewrites every page before it is sent (called without the lock
 	// held, so it may Seed): a hostile API repeating rows, or rows inserted while paging.
 	Page func(q url.Values, page []Transaction) []Transaction
@@ -282,6 +285,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
+	if s.RepeatBoundary && q.offset > 0 {
+		q.offset--
+	}
 	list := q.apply(s.txs, s.MaxLimit)
 	rewrite, noTotal := s.Page, s.NoTotal
 	s.mu.Unlock()
