@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/payhooks/payhooks/shared/lambda/chainstatusfn"
 	"github.com/payhooks/payhooks/shared/platform/secrets"
+	"github.com/payhooks/payhooks/shared/poller"
 	"github.com/payhooks/payhooks/shared/poller/chainstatus"
 	"github.com/payhooks/payhooks/shared/provider/instaxchange"
 	"github.com/payhooks/payhooks/shared/tooling/devstack"
@@ -124,7 +126,7 @@ const chainStatusUsage = "usage: payhooks reconcile instaxchange [--base-url URL
 func runChainStatus(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("reconcile instaxchange", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	baseURL := fs.String("base-url", chainstatus.DefaultBaseURL, "InstaXchange base URL (blockchain-status)")
+	baseURL := fs.String("base-url", "", "InstaXchange base URL for blockchain-status (default: $"+chainstatusfn.EnvBaseURL+", else the fake of `payhooks run`)")
 	since := fs.Duration("since", 0, "look for completed payments received within this long, whatever the cursor says")
 	lookback := fs.Duration("lookback", 0, "where the first run (no cursor) looks back to (default: the horizon)")
 	horizon := fs.Duration("horizon", chainstatus.DefaultHorizon, "publish payout.unconfirmed when no hash this long after the payment")
@@ -145,7 +147,7 @@ func runChainStatus(ctx context.Context, args []string, stdout, stderr io.Writer
 	}
 	p := chainstatusfn.Poller(d)
 	p.Metrics = nil
-	p.Client.BaseURL = *baseURL
+	p.Client.BaseURL = cmp.Or(*baseURL, os.Getenv(chainstatusfn.EnvBaseURL), chainURL())
 	p.Since, p.Lookback, p.Horizon, p.Concurrency = *since, *lookback, *horizon, *concurrency
 
 	res, err := p.Run(ctx)
@@ -154,12 +156,13 @@ func runChainStatus(ctx context.Context, args []string, stdout, stderr io.Writer
 }
 
 func printChainStatus(w io.Writer, r chainstatus.Result) {
-	if r.LeaseHeld {
+	if r.Stopped == poller.LeaseHeld {
 		fmt.Fprintln(w, "another run holds the lease; nothing done")
 		return
 	}
-	fmt.Fprintf(w, "discovered   %d\nchecked      %d\nconfirmed    %d\nunconfirmed  %d\nstill_open   %d\nerrors       %d\n",
-		r.Discovered, r.Checked, r.Confirmed, r.Unconfirmed, r.StillOpen, r.Errors)
+	fmt.Fprintf(w, "discovered   %d\nchecked      %d\nconfirmed    %d\nfailed       %d\nunconfirmed  %d\nstill_open   %d\n"+
+		"hash_changed %d\nunreadable   %d\nerrors       %d\n",
+		r.Discovered, r.Checked, r.Confirmed, r.Failed, r.Unconfirmed, r.StillOpen, r.HashChanged, r.Unreadable, r.Errors)
 	if r.Stopped != "" {
 		fmt.Fprintf(w, "stopped early  %s (run again to continue)\n", r.Stopped)
 	}

@@ -4,9 +4,11 @@ package chainstatusfn
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/payhooks/payhooks/shared/lambda/app"
@@ -31,13 +33,23 @@ func Poller(d *app.Deps) *chainstatus.Poller {
 	}
 }
 
+// EnvBaseURL names the variable that points the poller at another blockchain-status host.
+const EnvBaseURL = "CHAINSTATUS_BASE_URL"
+
 // SettingsFromEnv applies CHAINSTATUS_BASE_URL, CHAINSTATUS_HORIZON,
 // CHAINSTATUS_ERROR_GRACE, CHAINSTATUS_LOOKBACK, CHAINSTATUS_MAX_INTERVAL,
-// CHAINSTATUS_REQUEST_TIMEOUT (Go durations) and CHAINSTATUS_CONCURRENCY to p; unset
-// variables keep the package defaults.
+// CHAINSTATUS_REQUEST_TIMEOUT (Go durations), CHAINSTATUS_CONCURRENCY and
+// CHAINSTATUS_CONFIRMATIONS to p; unset variables keep the package defaults.
 func SettingsFromEnv(p *chainstatus.Poller) error {
-	if v := os.Getenv("CHAINSTATUS_BASE_URL"); v != "" {
+	if v := os.Getenv(EnvBaseURL); v != "" {
 		p.Client.BaseURL = v
+	}
+	if v := os.Getenv("CHAINSTATUS_CONFIRMATIONS"); v != "" {
+		c, err := ParseConfirmations(v)
+		if err != nil {
+			return fmt.Errorf("CHAINSTATUS_CONFIRMATIONS: %w", err)
+		}
+		p.Confirmations = c
 	}
 	for _, v := range []struct {
 		name string
@@ -75,4 +87,19 @@ func Run() {
 		_, err := p.Run(ctx)
 		return err
 	})
+}
+
+// ParseConfirmations reads "LTC=6,BTC=2,*=1" into the confirmations required per currency.
+// Currencies it does not name keep their defaults.
+func ParseConfirmations(v string) (map[string]int64, error) {
+	out := maps.Clone(chainstatus.DefaultConfirmations)
+	for _, part := range strings.Split(v, ",") {
+		cur, n, ok := strings.Cut(strings.TrimSpace(part), "=")
+		k, err := strconv.ParseInt(strings.TrimSpace(n), 10, 64)
+		if !ok || strings.TrimSpace(cur) == "" || err != nil || k < 1 || k > 1000 {
+			return nil, fmt.Errorf("%q is not CURRENCY=N with N from 1 to 1000", part)
+		}
+		out[strings.ToUpper(strings.TrimSpace(cur))] = k
+	}
+	return out, nil
 }

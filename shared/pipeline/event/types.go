@@ -23,6 +23,7 @@ const (
 const (
 	TypePayoutConfirmed   Type = "payout.confirmed"
 	TypePayoutUnconfirmed Type = "payout.unconfirmed"
+	TypePayoutFailed      Type = "payout.failed"
 	TypePayoutSucceeded   Type = "payout.succeeded"
 )
 

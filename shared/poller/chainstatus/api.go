@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -33,6 +32,9 @@ type Client struct {
 	HTTP    *http.Client // default a client without its own timeout (callers pass a context deadline)
 }
 
+// apiName names the endpoint in an *httpapi.StatusError.
+const apiName = "blockchain-status"
+
 // Status is what one answer says, read tolerantly (the format is not published; see
 // docs/providers.md#instaxchange). Hash is empty while the hash is not known, whatever the
 // reason.
@@ -40,6 +42,9 @@ type Status struct {
 	Hash          string
 	State         string // the answer's status/state text, if any
 	Confirmations *int64
+	// Failure is set when the answer says the transfer failed on chain: a failed state
+	// ("failed", "reverted", …), an error flag, or an error text naming a revert.
+	Failure string
 	// Response is the whole answer: the decoded JSON (emails and card numbers masked), or
 	// the text of an answer that is not JSON, cut to 1 KiB.
 	Response any
@@ -48,23 +53,9 @@ type Status struct {
 	Note      string
 }
 
-// HTTPError is an answer that is neither a status nor "not found": 429, 5xx and other 4xx.
-type HTTPError struct {
-	StatusCode int
-	RetryAfter time.Duration // from Retry-After (seconds or HTTP date), 0 when absent
-	Body       string        // start of the body, for the log
-}
-
-func (e *HTTPError) Error() string {
-	return fmt.Sprintf("blockchain-status answered %d %s", e.StatusCode, e.Body)
-}
-
-// RateLimited reports whether the endpoint asked us to slow down.
-func (e *HTTPError) RateLimited() bool { return e.StatusCode == http.StatusTooManyRequests }
-
 // Check asks for the blockchain status of one withdraw transaction. A nil error means the
 // answer was read: 2xx (parsed tolerantly, never an error) or 404 (not known yet). Other
-// statuses are an *HTTPError; transport failures are returned wrapped.
+// statuses are an *httpapi.StatusError; transport failures are returned wrapped.
 func (c *Client) Check(ctx context.Context, withdrawTxID string) (Status, error) {
 	base := strings.TrimRight(c.BaseURL, "/")
 	if base == "" {
@@ -90,7 +81,7 @@ func (c *Client) Check(ctx context.Context, withdrawTxID string) (Status, error)
 	case resp.StatusCode == http.StatusNotFound:
 		return Status{State: "not_found", Response: textOrJSON(body)}, nil
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
-		return Status{}, &HTTPError{StatusCode: resp.StatusCode, RetryAfter: httpapi.RetryAfter(resp.Header.Get("Retry-After"), time.Now()), Body: redact.Snippet(string(body), 200)}
+		return Status{}, httpapi.NewStatusError(apiName, resp, body, time.Now())
 	case rerr != nil:
 		if ctx.Err() != nil {
 			return Status{}, fmt.Errorf("blockchain-status: read answer: %w", rerr)
@@ -106,9 +97,18 @@ func (c *Client) Check(ctx context.Context, withdrawTxID string) (Status, error)
 // case, at the top level or one level down under one of containers.
 var (
 	hashKeys   = []string{"blockchainHash", "hash", "txHash", "transactionHash"}
-	stateKeys  = []string{"status", "state"}
+	stateKeys  = []string{"status", "state", "txStatus", "transactionStatus"}
+	errorKeys  = []string{"error", "errorMessage", "errDescription", "reason", "revertReason", "message"}
+	errorFlags = []string{"isError", "failed", "reverted"}
 	containers = []string{"data", "result"}
 )
+
+// failedStates are the state words that mean the transfer failed on chain: terminal.
+// Words an API uses for its own errors ("error", "fail" in JSend) are left out: a 200 that
+// says the request failed says nothing about the chain.
+var failedStates = map[string]bool{
+	"failed": true, "failure": true, "reverted": true, "dropped": true, "cancelled": true, "canceled": true,
+}
 
 // Parse reads an answer body. It never fails: whatever it cannot read is "not yet known",
 // flagged Malformed when the body is not a JSON object.
@@ -155,9 +155,43 @@ func Parse(body []byte) Status {
 		if st.Confirmations == nil {
 			st.Confirmations = count(lookup(m, "confirmations"))
 		}
+		if st.Failure == "" {
+			st.Failure = failure(m)
+		}
+	}
+	if st.Failure == "" && failedStates[strings.ToLower(st.State)] {
+		st.Failure = st.State
 	}
 	st.Response = redact.Value("", obj)
 	return st
+}
+
+// failure reads an explicit failure from one level of an answer: a true error flag
+// (true, 1 or "1"), or an error text naming a revert. A bare error text is not enough: an
+// API error ("rate limited", "not found") answered with 200 says nothing about the chain.
+func failure(m map[string]any) string {
+	for _, k := range errorKeys {
+		if s, ok := lookup(m, k).(string); ok && strings.Contains(strings.ToLower(s), "revert") {
+			return redact.Snippet(strings.TrimSpace(s), 120)
+		}
+	}
+	for _, k := range errorFlags {
+		switch v := lookup(m, k).(type) {
+		case bool:
+			if v {
+				return k
+			}
+		case string:
+			if v == "1" || strings.EqualFold(v, "true") {
+				return k
+			}
+		case json.Number:
+			if v.String() == "1" {
+				return k
+			}
+		}
+	}
+	return ""
 }
 
 // lookup finds key in m ignoring case, the exact spelling first.
@@ -218,11 +252,4 @@ func textOrJSON(body []byte) any {
 		return redact.Value("", v)
 	}
 	return redact.Snippet(string(body), 1024)
-}
-
-// isHTTPError reports whether err is an *HTTPError, returning it.
-func isHTTPError(err error) (*HTTPError, bool) {
-	var he *HTTPError
-	ok := errors.As(err, &he)
-	return he, ok
 }

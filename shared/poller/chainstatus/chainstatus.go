@@ -1,7 +1,11 @@
 // Package chainstatus follows InstaXchange payouts on chain: for every completed payment
 // whose webhook named a withdraw transaction, it asks InstaXchange's blockchain-status
-// endpoint for the hash until one appears, then publishes one `payout.confirmed` event; if
-// none appears within a horizon (72 h by default) it publishes one `payout.unconfirmed`.
+// endpoint until the answer settles the payout, then publishes exactly one terminal event:
+// `payout.confirmed` (a hash with the confirmations its currency requires), `payout.failed`
+// (the transfer failed or reverted on chain), or `payout.unconfirmed` (neither within a
+// horizon, 72 h by default). Anything else keeps the payout open: no hash yet, too few
+// confirmations, a hash that changed since the last check (a reorg or a replacement), an
+// answer that cannot be read. An unreadable answer never counts as a confirmation.
 //
 // How payouts are found, without touching the webhook pipeline of any provider: the poller
 // reads the provider's own events from the `by-provider` index (provider = instaxchange,
@@ -12,15 +16,15 @@
 // index. So: no table Scan, only Queries; discovery is idempotent (a known payout is never
 // reset); the state item STATE#instaxchange#<tx>, already terminal, is left alone.
 //
-// Items in the events table (see shared/store):
+// Items in the events table (see shared/pipeline/store):
 //   - PAYOUT#instaxchange#<transactionId>  the tracking item (in `payouts` while tracked)
 //   - CURSOR#chainstatus#instaxchange      a lease.Cursor: receivedAt of the newest payment
 //     event examined
 //   - LEASE#chainstatus#instaxchange       a lease.Lease: who is polling, until when at most
 //
-// Events are published through the Ingester with ids that are idempotency keys
-// (`instaxchange:<transactionId>:payout_confirmed` / `…:payout_unconfirmed`), so a crash
-// between publishing and recording only leads to a Duplicate on the next run.
+// Every terminal event of a payout has the one id `instaxchange:<transactionId>:payout`, so
+// the store's conditional write admits exactly one of them, whatever the answers do later;
+// a crash between publishing and recording only leads to a Duplicate on the next run.
 package chainstatus
 
 import (
@@ -28,25 +32,31 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/payhooks/payhooks/shared/pipeline/event"
 	"github.com/payhooks/payhooks/shared/pipeline/ingest"
 	"github.com/payhooks/payhooks/shared/pipeline/store"
+	"github.com/payhooks/payhooks/shared/poller"
 	"github.com/payhooks/payhooks/shared/provider/instaxchange"
+	"github.com/payhooks/payhooks/shared/support/httpapi"
 )
 
 // Provider is the provider whose payouts are followed.
 const Provider = instaxchange.Name
 
-// Event types published.
+// Event types published, all terminal.
 const (
 	TypeConfirmed   = event.TypePayoutConfirmed
+	TypeFailed      = event.TypePayoutFailed
 	TypeUnconfirmed = event.TypePayoutUnconfirmed
 )
 
@@ -65,29 +75,29 @@ const (
 	DefaultPageSize       = 100
 )
 
-// Ingester is the pipeline's single entry point (*ingest.Ingester).
-type Ingester interface {
-	Ingest(ctx context.Context, ev *event.Event) (ingest.Outcome, error)
-}
-
-// Metrics records counts (*metrics.EMF; a nil *EMF is a no-op).
-type Metrics interface {
-	Add(metric string, value float64, dims map[string]string)
+// DefaultConfirmations is how many confirmations a payout needs, by its currency as the
+// payment names it (InstaXchange's cryptoCurrency, e.g. USDT-TRON), before it counts as
+// confirmed; "*" is for any other currency. The values are common exchange practice.
+var DefaultConfirmations = map[string]int64{
+	"BTC": 2, "LTC": 6, "ETH": 12, "USDT": 12, "USDC": 12, "USDT-TRON": 20, "USDT-AVALANCHE": 1, "*": 1,
 }
 
 // Poller follows payouts. One Run discovers new payouts, then checks every due one.
 type Poller struct {
 	Client    *Client
-	Ingester  Ingester
+	Ingester  poller.Ingester
 	DB        DB
 	Table     string
 	Log       *slog.Logger
-	Metrics   Metrics
+	Metrics   poller.Metrics
 	Now       func() time.Time // event stamps, schedules and the horizon; default time.Now
 	Owner     string           // lease owner; default host name plus a random id per run
 	Retention time.Duration    // finished tracking items expire this long after (0: never)
 
-	Horizon        time.Duration // publish payout.unconfirmed when no hash this long after the payment
+	// Confirmations required by currency (upper case; "*" for the rest); nil means
+	// DefaultConfirmations. A currency missing from a non-nil map and no "*" needs 1.
+	Confirmations  map[string]int64
+	Horizon        time.Duration // publish payout.unconfirmed when not settled this long after the payment
 	ErrorGrace     time.Duration // after the horizon, how long failing answers (5xx, 429, …) may keep a payout open
 	Lookback       time.Duration // where the first discovery (no cursor) starts; default Horizon
 	Overlap        time.Duration // re-read this much before the cursor (index lag, late writes)
@@ -104,83 +114,42 @@ type Poller struct {
 
 // Result counts one run.
 type Result struct {
-	LeaseHeld   bool
-	Stopped     string // "" when every due payout was looked at, else why the run stopped early
-	Discovered  int    // new tracking items
-	Checked     int    // answers read (2xx or 404)
-	Confirmed   int    // payout.confirmed events published by this run
-	Unconfirmed int    // payout.unconfirmed events published by this run
-	StillOpen   int    // checked, no hash yet, rescheduled
-	Errors      int    // failed checks (transport, 429, 5xx, other 4xx) and failed publications
+	Stopped     poller.Stop // Done when every due payout was looked at
+	Discovered  int         // new tracking items
+	Checked     int         // answers read (2xx or 404)
+	Confirmed   int         // payout.confirmed events published by this run
+	Failed      int         // payout.failed events published by this run
+	Unconfirmed int         // payout.unconfirmed events published by this run
+	StillOpen   int         // checked, not settled, rescheduled
+	HashChanged int         // checks whose hash differed from the one seen before
+	Unreadable  int         // 2xx answers that were not a JSON object
+	Errors      int         // failed checks (transport, 429, 5xx, other 4xx) and failed publications
 	Duration    time.Duration
 }
 
-// Stop reasons.
-const (
-	StoppedDeadline    = "deadline"
-	StoppedRateLimited = "rate_limited"
-)
+func (p *Poller) now() time.Time { return poller.Clock(p.Now) }
 
-func (p *Poller) now() time.Time {
-	if p.Now != nil {
-		return p.Now().UTC()
-	}
-	return time.Now().UTC()
-}
+func (p *Poller) log() *slog.Logger { return poller.Logger(p.Log) }
 
-func durOr(d, def time.Duration) time.Duration {
-	if d > 0 {
-		return d
-	}
-	return def
-}
-
-func intOr(n, def int) int {
-	if n > 0 {
-		return n
-	}
-	return def
-}
-
-func (p *Poller) log() *slog.Logger {
-	if p.Log != nil {
-		return p.Log
-	}
-	return slog.New(slog.DiscardHandler)
-}
-
-// Run polls once: take the lease, discover new payouts, check the due ones until done or
-// the deadline, release the lease. A held lease or an early stop is not an error: the next
-// schedule carries on. Errors are returned only for DynamoDB failures that stop the run.
+// Run polls once under the lease: discover new payouts, then check the due ones until done
+// or the deadline. A held lease or an early stop is not an error: the next schedule carries
+// on. Errors are returned only for DynamoDB failures that stop the run.
 func (p *Poller) Run(ctx context.Context) (res Result, err error) {
 	start := time.Now()
 	defer func() {
 		res.Duration = time.Since(start)
 		p.report(res, err)
 	}()
-	run, err := p.lease().Begin(ctx, start, p.Owner, durOr(p.LeaseTTL, DefaultLeaseTTL), durOr(p.Margin, DefaultMargin))
-	switch {
-	case err != nil:
-		return res, err
-	case run.Late:
-		res.Stopped = StoppedDeadline
-		return res, nil
-	case run.Held:
-		res.LeaseHeld = true
-		return res, nil
+	run := poller.Run{
+		Lease: p.lease(), Owner: p.Owner, Log: p.Log,
+		TTL: poller.Or(p.LeaseTTL, DefaultLeaseTTL), Margin: poller.Or(p.Margin, DefaultMargin),
 	}
-	defer run.End(p.log(), "provider", Provider)
-
-	wctx, cancel := context.WithDeadline(ctx, run.StopAt)
-	defer cancel()
-	if err := p.discover(wctx, &res); err != nil {
-		if ctx.Err() == nil && wctx.Err() != nil {
-			res.Stopped = StoppedDeadline
-			return res, nil
+	res.Stopped, err = run.Do(ctx, func(ctx context.Context) (poller.Stop, error) {
+		if err := p.discover(ctx, &res); err != nil {
+			return poller.Done, err
 		}
-		return res, err
-	}
-	err = p.checkDue(ctx, wctx, &res)
+		return p.checkDue(ctx, &res)
+	})
 	return res, err
 }
 
@@ -197,9 +166,9 @@ func (p *Poller) discover(ctx context.Context, res *Result) error {
 	case p.Since > 0:
 		from = now.Add(-p.Since)
 	case hasCursor:
-		from = cursor.Add(-durOr(p.Overlap, DefaultOverlap))
+		from = cursor.Add(-poller.Or(p.Overlap, DefaultOverlap))
 	default:
-		from = now.Add(-durOr(p.Lookback, durOr(p.Horizon, DefaultHorizon)))
+		from = now.Add(-poller.Or(p.Lookback, poller.Or(p.Horizon, DefaultHorizon)))
 	}
 	var startKey map[string]types.AttributeValue
 	for {
@@ -216,52 +185,54 @@ func (p *Poller) discover(ctx context.Context, res *Result) error {
 				":ty": str(string(event.TypePaymentSucceeded)),
 			},
 			ExclusiveStartKey: startKey,
-			Limit:             aws.Int32(int32(intOr(p.PageSize, DefaultPageSize))),
+			Limit:             aws.Int32(int32(poller.Or(p.PageSize, DefaultPageSize))),
 		})
 		if err != nil {
 			return unavailable("query payments", err)
 		}
-		newest := ""
-		for _, it := range out.Items {
-			if ra := getS(it, "receivedAt"); ra > newest {
-				newest = ra
-			}
-			po, ok := candidate(it)
-			if !ok {
-				continue
-			}
-			po.DiscoveredAt = now
-			po.NextCheck = store.FormatTime(now)
-			created, err := p.track(ctx, po)
-			if err != nil {
-				return err
-			}
-			if created {
-				res.Discovered++
-				p.log().Info("tracking payout", "provider", Provider, "object_ref", po.TransactionID,
-					"withdraw_tx_id", po.WithdrawTxID, "payment_event_id", po.PaymentEventID)
-			}
-		}
-		// LastEvaluatedKey holds the position even when the filter dropped the whole page.
-		if lk := getS(out.LastEvaluatedKey, "receivedAt"); lk > newest {
-			newest = lk
-		}
-		// receivedAt is store.FormatTime's fixed-width text, so the greatest string above is
-		// the latest time, and parsing it back is exact.
-		if newest != "" {
-			at, err := time.Parse(time.RFC3339Nano, newest)
-			if err != nil {
-				return fmt.Errorf("chainstatus: receivedAt %q is not a time", newest)
-			}
-			if err := p.cursor().Advance(ctx, at); err != nil {
-				return err
-			}
+		if err := p.trackPage(ctx, out, now, res); err != nil {
+			return err
 		}
 		if out.LastEvaluatedKey == nil {
 			return nil
 		}
 		startKey = out.LastEvaluatedKey
 	}
+}
+
+// trackPage tracks the payouts of one page of payment events, then moves the cursor past
+// the page.
+func (p *Poller) trackPage(ctx context.Context, out *dynamodb.QueryOutput, now time.Time, res *Result) error {
+	// LastEvaluatedKey holds the position even when the filter dropped the whole page.
+	newest := getS(out.LastEvaluatedKey, "receivedAt")
+	for _, it := range out.Items {
+		newest = max(newest, getS(it, "receivedAt"))
+		po, ok := candidate(it)
+		if !ok {
+			continue
+		}
+		po.DiscoveredAt = now
+		po.NextCheck = store.FormatTime(now)
+		created, err := p.track(ctx, po)
+		if err != nil {
+			return err
+		}
+		if created {
+			res.Discovered++
+			p.log().Info("tracking payout", "provider", Provider, "object_ref", po.TransactionID,
+				"withdraw_tx_id", po.WithdrawTxID, "payment_event_id", po.PaymentEventID)
+		}
+	}
+	if newest == "" {
+		return nil
+	}
+	// receivedAt is store.FormatTime's fixed-width text, so the greatest string is the
+	// latest time, and parsing it back is exact.
+	at, err := time.Parse(time.RFC3339Nano, newest)
+	if err != nil {
+		return fmt.Errorf("chainstatus: receivedAt %q is not a time", newest)
+	}
+	return p.cursor().Advance(ctx, at)
 }
 
 // candidate reads a stored payment event; only a succeeded payment naming a withdraw
@@ -284,306 +255,351 @@ func candidate(item map[string]types.AttributeValue) (Payout, bool) {
 	}, true
 }
 
-// checkDue pages through due payouts, checking each page with bounded concurrency. A page
-// is read only when the previous one is done, so an early stop leaves the rest due for the
-// next run, untouched.
-func (p *Poller) checkDue(ctx, wctx context.Context, res *Result) error {
+// checkDue pages through due payouts, checking each page at most Concurrency at a time. A
+// page is read only when the previous one is done, so an early stop leaves the rest due for
+// the next run, untouched. A 429 stops dispatching: the endpoint asked us to slow down.
+func (p *Poller) checkDue(ctx context.Context, res *Result) (poller.Stop, error) {
 	client := p.Client
 	if client == nil {
 		client = &Client{}
 	}
 	runNow := p.now()
-	var (
-		mu       sync.Mutex
-		stopped  string // why to stop dispatching; set once
-		firstErr error
-	)
-	stopReason := func() string { mu.Lock(); defer mu.Unlock(); return stopped }
+	var mu sync.Mutex
+	var limited atomic.Bool
 	var startKey map[string]types.AttributeValue
 	for {
-		if r := stopReason(); r != "" {
-			res.Stopped = r
-			return firstErr
-		}
-		if wctx.Err() != nil {
-			res.Stopped = StoppedDeadline
-			return nil
-		}
-		page, next, err := p.due(wctx, runNow, startKey, int32(intOr(p.PageSize, DefaultPageSize)))
+		page, next, err := p.due(ctx, runNow, startKey, int32(poller.Or(p.PageSize, DefaultPageSize)))
 		if err != nil {
-			if ctx.Err() == nil && wctx.Err() != nil {
-				res.Stopped = StoppedDeadline
-				return nil
-			}
-			return err
+			return poller.Done, err
 		}
-		work := make(chan Payout)
-		var wg sync.WaitGroup
-		for range intOr(p.Concurrency, DefaultConcurrency) {
-			wg.Go(func() {
-				for po := range work {
-					if stopReason() != "" {
-						continue // handed over before the stop: leave it due
-					}
-					o, err := p.check(ctx, wctx, client, po)
-					mu.Lock()
-					res.add(o)
-					if err != nil && firstErr == nil {
-						firstErr = err
-					}
-					if stopped == "" {
-						switch {
-						case err != nil:
-							stopped = "error"
-						case o.rateLimited:
-							stopped = StoppedRateLimited
-						case o.deadline:
-							stopped = StoppedDeadline
-						}
-					}
-					mu.Unlock()
-				}
-			})
-		}
-	dispatch:
+		g, gctx := errgroup.WithContext(ctx)
+		g.SetLimit(poller.Or(p.Concurrency, DefaultConcurrency))
 		for _, po := range page {
-			if stopReason() != "" {
+			if limited.Load() || gctx.Err() != nil {
 				break
 			}
-			select {
-			case work <- po:
-			case <-wctx.Done():
-				break dispatch
-			}
+			g.Go(func() error {
+				if limited.Load() {
+					return nil // handed over before the 429: left due, untouched
+				}
+				o, n, err := p.check(gctx, client, po)
+				mu.Lock()
+				res.add(o, n)
+				mu.Unlock()
+				limited.CompareAndSwap(false, o == outRateLimited)
+				return err
+			})
 		}
-		close(work)
-		wg.Wait()
-		if next == nil || firstErr != nil {
-			res.Stopped = stopReason()
-			if res.Stopped == "" && wctx.Err() != nil {
-				res.Stopped = StoppedDeadline
-			}
-			return firstErr
+		if err := g.Wait(); err != nil {
+			return poller.Done, err
+		}
+		switch {
+		case limited.Load():
+			return poller.RateLimited, nil
+		case next == nil, ctx.Err() != nil:
+			return poller.Done, nil // poller.Run.Do tells a deadline from the end
 		}
 		startKey = next
 	}
 }
 
-// outcome of one check.
-type outcome struct {
-	checked, confirmed, unconfirmed, stillOpen, failed bool
-	rateLimited, deadline                              bool
-}
+// outcome is what one check came to.
+type outcome int
 
-func (r *Result) add(o outcome) {
-	if o.checked {
+const (
+	outCut           outcome = iota // the run's time ran out mid-check: left due, untouched
+	outOpen                         // read, not settled: rescheduled
+	outErrored                      // no answer (transport, 5xx, other 4xx): rescheduled with backoff
+	outRateLimited                  // 429: rescheduled after Retry-After
+	outPublishFailed                // settled, but the event could not be ingested: left due
+	outConfirmed                    // payout.confirmed published
+	outFailed                       // payout.failed published
+	outUnconfirmed                  // payout.unconfirmed published
+	outAlready                      // settled, its event was already stored: recorded only
+)
+
+// note is what a check's answer showed besides its outcome.
+type note int
+
+const (
+	noteNone        note = iota
+	noteUnread           // no answer was read (cut, transport, 429, 5xx, other 4xx)
+	noteUnreadable       // a 2xx answer that is not a JSON object
+	noteHashChanged      // a hash other than the one seen before
+)
+
+func (r *Result) add(o outcome, n note) {
+	switch n {
+	case noteUnreadable:
+		r.Unreadable++
+	case noteHashChanged:
+		r.HashChanged++
+	}
+	if n != noteUnread {
 		r.Checked++
 	}
-	if o.confirmed {
-		r.Confirmed++
-	}
-	if o.unconfirmed {
-		r.Unconfirmed++
-	}
-	if o.stillOpen {
+	switch o {
+	case outOpen:
 		r.StillOpen++
-	}
-	if o.failed {
+	case outErrored, outRateLimited, outPublishFailed:
 		r.Errors++
+	case outConfirmed:
+		r.Confirmed++
+	case outFailed:
+		r.Failed++
+	case outUnconfirmed:
+		r.Unconfirmed++
 	}
 }
 
 // check asks about one payout and acts on the answer. Its error is only a DynamoDB failure
-// recording the result; an answer that cannot be read is a failed check, rescheduled.
-func (p *Poller) check(ctx, wctx context.Context, client *Client, po Payout) (outcome, error) {
-	var o outcome
-	rctx, cancel := context.WithTimeout(wctx, durOr(p.RequestTimeout, DefaultRequestTimeout))
+// recording the result; an answer that cannot be read is an open check, rescheduled.
+func (p *Poller) check(ctx context.Context, client *Client, po Payout) (outcome, note, error) {
+	rctx, cancel := context.WithTimeout(ctx, poller.Or(p.RequestTimeout, DefaultRequestTimeout))
 	st, cerr := client.Check(rctx, po.WithdrawTxID)
 	cancel()
-	if cerr != nil && ctx.Err() == nil && wctx.Err() != nil {
-		// Cut by our own deadline, not an answer: leave the payout due for the next run.
-		o.deadline = true
-		return o, nil
+	if cerr != nil && ctx.Err() != nil {
+		return outCut, noteUnread, nil // cut by the run's own end, not an answer
 	}
-	now := p.now()
-	rec := checkRecord{at: now, attempts: po.Attempts + 1, state: st.State}
+	rec := checkRecord{at: p.now(), attempts: po.Attempts + 1, state: st.State, hash: po.LastHash, hashChanges: po.HashChanges}
 	if st.Response != nil {
 		if b, err := json.Marshal(st.Response); err == nil {
 			rec.response = string(b)
 		}
 	}
-	horizonAt := po.PaidAt.Add(durOr(p.Horizon, DefaultHorizon))
 	log := p.log().With("provider", Provider, "object_ref", po.TransactionID, "withdraw_tx_id", po.WithdrawTxID, "attempt", rec.attempts)
-
 	if cerr != nil {
-		o.failed = true
-		rec.errText = cerr.Error()
-		wait := p.backoff(rec.attempts)
-		if he, ok := isHTTPError(cerr); ok && he.RateLimited() {
-			o.rateLimited = true
-			if ra := min(he.RetryAfter, durOr(p.MaxRetryAfter, DefaultMaxRetryAfter)); ra > wait {
-				wait = ra
-			}
-		}
-		log.Warn("blockchain-status check failed", "error", cerr.Error())
-		// A failing endpoint must not turn into a false "unconfirmed" the moment the horizon
-		// passes; it gets ErrorGrace more before we give up.
-		if !now.Before(horizonAt.Add(durOr(p.ErrorGrace, DefaultErrorGrace))) {
-			return p.conclude(ctx, po, rec, Status{}, o)
-		}
-		rec.nextCheck = now.Add(wait)
-		_, err := p.record(ctx, po, rec)
-		return o, err
+		o, err := p.unanswered(ctx, po, rec, cerr, log)
+		return o, noteUnread, err
 	}
+	v, n := p.judge(po, st, &rec, log)
+	if v.outcome == outOpen && !rec.at.Before(p.horizonAt(po)) {
+		v.outcome = outUnconfirmed
+	}
+	if v.outcome != outOpen {
+		o, err := p.settle(ctx, po, rec, v, st, log)
+		return o, n, err
+	}
+	// The last check falls on the horizon itself, so the verdict is never late by a backoff.
+	rec.nextCheck = rec.at.Add(p.backoff(rec.attempts))
+	if h := p.horizonAt(po); rec.nextCheck.After(h) {
+		rec.nextCheck = h
+	}
+	_, err := p.record(ctx, po, rec)
+	return outOpen, n, err
+}
 
-	o.checked = true
+// verdict is what an answer means for a payout.
+type verdict struct {
+	outcome outcome // outOpen, outConfirmed or outFailed (outUnconfirmed at the horizon)
+	code    string  // why: the failure code of a terminal event, the open reason otherwise
+	message string
+}
+
+// Reasons a payout stays open; at the horizon they become payout.unconfirmed's failure code.
+const (
+	OpenNoHash         = "no_blockchain_hash"
+	OpenTooFew         = "too_few_confirmations"
+	OpenHashChanged    = "hash_changed"
+	OpenUnverifiedHash = "hash_unverified" // a hash with neither a status nor confirmations
+	OpenUnreadable     = "unreadable_answer"
+	OpenNoAnswer       = "no_answer" // the endpoint kept failing
+)
+
+// Failure codes of payout.failed.
+const (
+	FailedOnChain = "failed"
+	FailedRevert  = "reverted"
+)
+
+// confirmedStates are the state words that, with no confirmation count in the answer,
+// mean the provider itself considers the transfer final.
+var confirmedStates = map[string]bool{
+	"confirmed": true, "success": true, "successful": true, "succeeded": true,
+	"completed": true, "complete": true, "finalized": true, "finalised": true,
+}
+
+// judge reads an answer against what the payout's tracking item remembers, and records the
+// hash on rec. Only a readable answer with a hash, no failure, the confirmations the
+// currency needs (or, with no count given, a confirmed state), and the same hash as the
+// previous check's (when there was one) confirms.
+func (p *Poller) judge(po Payout, st Status, rec *checkRecord, log *slog.Logger) (verdict, note) {
 	if st.Malformed {
 		rec.errText = st.Note
 		log.Warn("blockchain-status answer not understood; treated as not yet known", "note", st.Note)
+		return verdict{outcome: outOpen, code: OpenUnreadable}, noteUnreadable
 	}
-	if st.Hash != "" {
-		rec.outcome, rec.hash, rec.conf = OutcomeConfirmed, st.Hash, st.Confirmations
-		ev := p.confirmedEvent(po, st, rec.attempts, now)
-		out, err := p.Ingester.Ingest(ctx, &ev)
-		if err != nil {
-			// Nothing recorded: the payout stays due and the next run publishes it.
-			o.failed = true
-			log.Error("publishing payout.confirmed failed", "event_id", ev.ID, "error", err.Error())
-			return o, nil
+	if st.Failure != "" {
+		code := FailedOnChain
+		if strings.Contains(strings.ToLower(st.Failure), "revert") {
+			code = FailedRevert
 		}
-		o.confirmed = out == ingest.Stored || out == ingest.Recovered
-		log.Info("payout confirmed on chain", "event_id", ev.ID, "blockchain_hash", st.Hash, "ingest", string(out))
-		_, err = p.record(ctx, po, rec)
-		return o, err
+		if st.Hash != "" {
+			rec.hash = st.Hash
+		}
+		return verdict{outcome: outFailed, code: code, message: st.Failure}, noteNone
 	}
-	if !now.Before(horizonAt) {
-		return p.conclude(ctx, po, rec, st, o)
+	if st.Hash == "" {
+		if po.LastHash != "" {
+			log.Warn("blockchain hash no longer reported; checking again", "previous_hash", po.LastHash)
+		}
+		return verdict{outcome: outOpen, code: OpenNoHash}, noteNone
 	}
-	o.stillOpen = true
-	rec.nextCheck = now.Add(p.backoff(rec.attempts))
-	// The last check falls on the horizon itself, so the verdict is never late by a backoff.
-	if rec.nextCheck.After(horizonAt) {
-		rec.nextCheck = horizonAt
+	rec.hash = st.Hash
+	if po.LastHash != "" && po.LastHash != st.Hash {
+		// The earlier transaction was dropped or replaced (a reorg, a fee bump): the new
+		// hash has to be seen again, with its own confirmations, before it counts.
+		rec.hashChanges++
+		log.Warn("blockchain hash changed since the last check; checking again", "previous_hash", po.LastHash, "blockchain_hash", st.Hash)
+		return verdict{outcome: outOpen, code: OpenHashChanged}, noteHashChanged
 	}
+	need := p.required(po)
+	switch {
+	case st.Confirmations != nil && *st.Confirmations < need:
+		return verdict{outcome: outOpen, code: OpenTooFew}, noteNone
+	case st.Confirmations != nil, confirmedStates[strings.ToLower(st.State)]:
+		return verdict{outcome: outConfirmed}, noteNone
+	}
+	return verdict{outcome: outOpen, code: OpenUnverifiedHash}, noteNone
+}
+
+// required is the confirmations the payout's currency needs.
+func (p *Poller) required(po Payout) int64 {
+	table := p.Confirmations
+	if table == nil {
+		table = DefaultConfirmations
+	}
+	cur := ""
+	if po.Settlement != nil {
+		cur = strings.ToUpper(po.Settlement.Currency)
+	}
+	if n, ok := table[cur]; ok {
+		return n
+	}
+	if n, ok := table["*"]; ok {
+		return n
+	}
+	return 1
+}
+
+func (p *Poller) horizonAt(po Payout) time.Time {
+	return po.PaidAt.Add(poller.Or(p.Horizon, DefaultHorizon))
+}
+
+// unanswered reschedules a check that got no answer, honouring a 429's Retry-After. A
+// failing endpoint must not turn into a false "unconfirmed" the moment the horizon passes:
+// it gets ErrorGrace more before the verdict.
+func (p *Poller) unanswered(ctx context.Context, po Payout, rec checkRecord, cerr error, log *slog.Logger) (outcome, error) {
+	rec.errText = cerr.Error()
+	o, wait := outErrored, p.backoff(rec.attempts)
+	if se, ok := httpapi.AsStatusError(cerr); ok && se.RateLimited() {
+		o = outRateLimited
+		wait = max(wait, min(se.RetryAfter, poller.Or(p.MaxRetryAfter, DefaultMaxRetryAfter)))
+	}
+	log.Warn("blockchain-status check failed", "error", cerr.Error())
+	if !rec.at.Before(p.horizonAt(po).Add(poller.Or(p.ErrorGrace, DefaultErrorGrace))) {
+		return p.settle(ctx, po, rec, verdict{outcome: outUnconfirmed, code: OpenNoAnswer}, Status{}, log)
+	}
+	rec.nextCheck = rec.at.Add(wait)
 	_, err := p.record(ctx, po, rec)
 	return o, err
 }
 
-// conclude publishes payout.unconfirmed and stops tracking.
-func (p *Poller) conclude(ctx context.Context, po Payout, rec checkRecord, st Status, o outcome) (outcome, error) {
-	rec.outcome = OutcomeUnconfirmed
-	ev := p.unconfirmedEvent(po, rec, st)
+// settle publishes the payout's one terminal event and stops tracking it.
+func (p *Poller) settle(ctx context.Context, po Payout, rec checkRecord, v verdict, st Status, log *slog.Logger) (outcome, error) {
+	ev := p.terminalEvent(po, rec, v, st)
 	out, err := p.Ingester.Ingest(ctx, &ev)
 	if err != nil {
-		o.failed = true
-		p.log().Error("publishing payout.unconfirmed failed", "provider", Provider, "event_id", ev.ID, "error", err.Error())
-		return o, nil
+		// Nothing recorded: the payout stays due and the next run publishes it.
+		log.Error("publishing the payout's terminal event failed", "event_id", ev.ID, "type", string(ev.Type), "error", err.Error())
+		return outPublishFailed, nil
 	}
-	o.unconfirmed = out == ingest.Stored || out == ingest.Recovered
-	p.log().Warn("payout not confirmed on chain within the horizon", "provider", Provider, "event_id", ev.ID,
-		"withdraw_tx_id", po.WithdrawTxID, "attempts", rec.attempts, "ingest", string(out))
-	_, err = p.record(ctx, po, rec)
-	return o, err
+	rec.outcome = outcomeNames[v.outcome]
+	log.Info("payout settled", "event_id", ev.ID, "type", string(ev.Type), "code", v.code,
+		"blockchain_hash", rec.hash, "ingest", string(out))
+	if _, err := p.record(ctx, po, rec); err != nil {
+		return outCut, err
+	}
+	if out != ingest.Stored && out != ingest.Recovered {
+		return outAlready, nil
+	}
+	return v.outcome, nil
 }
 
 // backoff is the wait after the attempt-th check without a hash: MinInterval doubling, capped.
 func (p *Poller) backoff(attempt int) time.Duration {
-	d, maxD := durOr(p.MinInterval, DefaultMinInterval), durOr(p.MaxInterval, DefaultMaxInterval)
+	d, maxD := poller.Or(p.MinInterval, DefaultMinInterval), poller.Or(p.MaxInterval, DefaultMaxInterval)
 	for i := 1; i < attempt && d < maxD; i++ {
 		d *= 2
 	}
 	return min(d, maxD)
 }
 
-func (p *Poller) baseEvent(po Payout, suffix string, now time.Time) event.Event {
-	return event.Event{
-		ID:          Provider + ":" + po.TransactionID + ":" + suffix,
+// terminalEvent is the payout's one terminal event, as v decides it.
+func (p *Poller) terminalEvent(po Payout, rec checkRecord, v verdict, st Status) event.Event {
+	ev := event.Event{
+		ID:          Provider + ":" + po.TransactionID + ":payout",
 		Provider:    Provider,
 		ObjectRef:   po.TransactionID,
 		MerchantRef: po.MerchantRef,
 		Amount:      po.Settlement, // what went out on chain: the payment's crypto amount
-		OccurredAt:  now,
-		Origin:      event.OriginReconciliation,
+		OccurredAt:  rec.at,
+		Details: map[string]any{
+			"withdrawTxId": po.WithdrawTxID, "paymentEventId": po.PaymentEventID, "checks": rec.attempts,
+		},
 	}
-}
-
-func (p *Poller) confirmedEvent(po Payout, st Status, attempts int, now time.Time) event.Event {
-	ev := p.baseEvent(po, "payout_confirmed", now)
-	ev.Type, ev.Status = TypeConfirmed, event.Succeeded
-	ev.Details = map[string]any{
-		"withdrawTxId":   po.WithdrawTxID,
-		"blockchainHash": st.Hash,
-		"paymentEventId": po.PaymentEventID,
-		"checks":         attempts,
-	}
-	if st.Confirmations != nil {
-		ev.Details["confirmations"] = *st.Confirmations
-	}
-	if st.State != "" {
-		ev.Details["chainStatus"] = st.State
-	}
-	if st.Response != nil {
-		ev.Details["blockchainStatus"] = st.Response
-	}
-	ev.Stamp(now, event.OriginReconciliation)
-	return ev
-}
-
-func (p *Poller) unconfirmedEvent(po Payout, rec checkRecord, st Status) event.Event {
-	horizon := durOr(p.Horizon, DefaultHorizon)
-	ev := p.baseEvent(po, "payout_unconfirmed", rec.at)
-	ev.Type, ev.Status = TypeUnconfirmed, event.Failed
-	ev.Failure = &event.Failure{Code: "no_blockchain_hash",
-		Message: fmt.Sprintf("InstaXchange reported no blockchain hash within %s of the payment", horizon)}
-	ev.Details = map[string]any{
-		"withdrawTxId":   po.WithdrawTxID,
-		"paymentEventId": po.PaymentEventID,
-		"checks":         rec.attempts,
-		"horizonHours":   horizon.Hours(),
-	}
-	if rec.state != "" {
-		ev.Details["chainStatus"] = rec.state
-	}
-	if rec.errText != "" {
-		ev.Details["lastError"] = rec.errText
-	}
-	if st.Response != nil {
-		ev.Details["blockchainStatus"] = st.Response
-	} else if po.LastResponse != "" {
-		var v any
-		if json.Unmarshal([]byte(po.LastResponse), &v) == nil {
-			ev.Details["blockchainStatus"] = v
+	switch v.outcome {
+	case outConfirmed:
+		ev.Type, ev.Status = TypeConfirmed, event.Succeeded
+		ev.Details["requiredConfirmations"] = p.required(po)
+	case outFailed:
+		ev.Type, ev.Status = TypeFailed, event.Failed
+		ev.Failure = &event.Failure{Code: v.code, Message: v.message}
+	default:
+		horizon := poller.Or(p.Horizon, DefaultHorizon)
+		ev.Type, ev.Status = TypeUnconfirmed, event.Failed
+		ev.Failure = &event.Failure{Code: v.code, Message: fmt.Sprintf("InstaXchange did not confirm the payout within %s of the payment", horizon)}
+		ev.Details["horizonHours"] = horizon.Hours()
+		if rec.errText != "" {
+			ev.Details["lastError"] = rec.errText
 		}
 	}
+	p.answerDetails(ev.Details, po, rec, st)
 	ev.Stamp(rec.at, event.OriginReconciliation)
 	return ev
 }
 
-func (p *Poller) report(res Result, err error) {
-	dims := map[string]string{"provider": Provider}
-	if p.Metrics != nil && !res.LeaseHeld {
-		for _, m := range []struct {
-			name string
-			v    int
-		}{
-			{"chainstatus_discovered", res.Discovered}, {"chainstatus_checked", res.Checked},
-			{"chainstatus_confirmed", res.Confirmed}, {"chainstatus_unconfirmed", res.Unconfirmed},
-			{"chainstatus_errors", res.Errors},
-		} {
-			v := float64(m.v)
-			if m.name == "chainstatus_errors" && err != nil {
-				v++
-			}
-			p.Metrics.Add(m.name, v, dims)
+// answerDetails adds what the chain said: the hash, confirmations, state, hash changes and
+// the whole answer (the last one stored when this check got none).
+func (p *Poller) answerDetails(d map[string]any, po Payout, rec checkRecord, st Status) {
+	if rec.hash != "" {
+		d["blockchainHash"] = rec.hash
+	}
+	if st.Confirmations != nil {
+		d["confirmations"] = *st.Confirmations
+	}
+	if rec.state != "" {
+		d["chainStatus"] = rec.state
+	}
+	if rec.hashChanges > 0 {
+		d["hashChanges"] = rec.hashChanges
+	}
+	if st.Response != nil {
+		d["blockchainStatus"] = st.Response
+	} else if po.LastResponse != "" {
+		var v any
+		if json.Unmarshal([]byte(po.LastResponse), &v) == nil {
+			d["blockchainStatus"] = v
 		}
 	}
-	attrs := []any{"provider", Provider, "lease_held", res.LeaseHeld, "stopped", res.Stopped,
-		"discovered", res.Discovered, "checked", res.Checked, "confirmed", res.Confirmed,
-		"unconfirmed", res.Unconfirmed, "still_open", res.StillOpen, "errors", res.Errors,
-		"duration_ms", res.Duration.Milliseconds()}
-	if err != nil {
-		p.log().Error("chainstatus run", append(attrs, "error", err.Error())...)
-		return
-	}
-	p.log().Info("chainstatus run", attrs...)
+}
+
+func (p *Poller) report(res Result, err error) {
+	poller.Report(p.Log, p.Metrics, "chainstatus", Provider, res.Stopped, res.Duration, err, []poller.Count{
+		{Name: "discovered", Value: res.Discovered}, {Name: "checked", Value: res.Checked},
+		{Name: "confirmed", Value: res.Confirmed}, {Name: "failed", Value: res.Failed},
+		{Name: "unconfirmed", Value: res.Unconfirmed}, {Name: "still_open", Value: res.StillOpen},
+		{Name: "hash_changed", Value: res.HashChanged}, {Name: "unreadable", Value: res.Unreadable},
+		{Name: "errors", Value: res.Errors},
+	})
 }

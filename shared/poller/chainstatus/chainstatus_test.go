@@ -20,6 +20,7 @@ import (
 	"github.com/payhooks/payhooks/shared/pipeline/store"
 	"github.com/payhooks/payhooks/shared/pipeline/webhook"
 	"github.com/payhooks/payhooks/shared/platform/secrets"
+	"github.com/payhooks/payhooks/shared/poller"
 	"github.com/payhooks/payhooks/shared/poller/chainstatus/chainstatustest"
 	"github.com/payhooks/payhooks/shared/provider/instaxchange"
 	"github.com/payhooks/payhooks/shared/tooling/devstack/stacktest"
@@ -184,7 +185,7 @@ func TestConfirmsEachPayoutExactlyOnce(t *testing.T) {
 		chainstatustest.Answer{Body: `{"data":{"txHash":"` + hashB + `","confirmations":"12","status":"confirmed"}}`})
 	f.fake.Script("wd-ixc-c", chainstatustest.Pending(), chainstatustest.Answer{Body: `{"result":{"status":"broadcasting"}}`},
 		chainstatustest.Pending(),
-		chainstatustest.Answer{Body: `{"result":{"transactionHash":"` + hashC + `","status":"success","confirmations":3}}`})
+		chainstatustest.Answer{Body: `{"result":{"transactionHash":"` + hashC + `","status":"success","confirmations":6}}`})
 	payments := f.published(t)
 	if len(payments["payment.succeeded"]) != 4 || len(payments["payment.failed"]) != 1 {
 		t.Fatalf("payments published: %v", payments)
@@ -224,7 +225,7 @@ func TestConfirmsEachPayoutExactlyOnce(t *testing.T) {
 		conf any
 		st   string
 	}{
-		"ixc-a": {hashA, nil, "confirmed"}, "ixc-b": {hashB, float64(12), "confirmed"}, "ixc-c": {hashC, float64(3), "success"},
+		"ixc-a": {hashA, nil, "confirmed"}, "ixc-b": {hashB, float64(12), "confirmed"}, "ixc-c": {hashC, float64(6), "success"},
 	}
 	for _, ev := range got[TypeConfirmed] {
 		w, ok := want[ev.ObjectRef]
@@ -232,7 +233,7 @@ func TestConfirmsEachPayoutExactlyOnce(t *testing.T) {
 			t.Fatalf("unexpected %s", ev.ID)
 		}
 		delete(want, ev.ObjectRef)
-		if ev.ID != "instaxchange:"+ev.ObjectRef+":payout_confirmed" || ev.Provider != "instaxchange" ||
+		if ev.ID != "instaxchange:"+ev.ObjectRef+":payout" || ev.Provider != "instaxchange" ||
 			ev.Status != event.Succeeded || !ev.Terminal || ev.Origin != event.OriginReconciliation ||
 			ev.Details["blockchainHash"] != w.hash || ev.Details["withdrawTxId"] != "wd-"+ev.ObjectRef ||
 			ev.Details["confirmations"] != w.conf || ev.Details["chainStatus"] != w.st ||
@@ -300,7 +301,7 @@ func TestUnconfirmedAfterHorizon(t *testing.T) {
 		t.Fatalf("published %v", got)
 	}
 	ev := got[TypeUnconfirmed][0]
-	if ev.ID != "instaxchange:ixc-lost:payout_unconfirmed" || ev.Status != event.Failed || !ev.Terminal ||
+	if ev.ID != "instaxchange:ixc-lost:payout" || ev.Status != event.Failed || !ev.Terminal ||
 		ev.Failure == nil || ev.Failure.Code != "no_blockchain_hash" || ev.Details["withdrawTxId"] != "wd-lost" ||
 		ev.Details["checks"] != float64(3) || ev.ObjectRef != "ixc-lost" {
 		t.Errorf("event %+v", ev)
@@ -387,7 +388,7 @@ func TestRateLimitStopsDispatchAndBacksOff(t *testing.T) {
 	p := f.poller()
 	p.Concurrency = 1
 	res := f.run(t, p)
-	if res.Stopped != StoppedRateLimited || res.Errors != 1 || f.fake.TotalCalls() != 1 {
+	if res.Stopped != poller.RateLimited || res.Errors != 1 || f.fake.TotalCalls() != 1 {
 		t.Fatalf("run %+v, calls %d", res, f.fake.TotalCalls())
 	}
 	limited := 0
@@ -461,7 +462,7 @@ func TestStopsBeforeTheDeadline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Stopped != StoppedDeadline || res.Checked == 0 || res.Checked >= n || res.Errors != 0 {
+	if res.Stopped != poller.Deadline || res.Checked == 0 || res.Checked >= n || res.Errors != 0 {
 		t.Fatalf("cut run %+v", res)
 	}
 	first := res.Checked
@@ -478,7 +479,7 @@ func TestStopsBeforeTheDeadline(t *testing.T) {
 	// A run that starts with no time left does nothing.
 	ctx, cancel = context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	if res, err := p.Run(ctx); err != nil || res.Stopped != StoppedDeadline || res.Checked != 0 {
+	if res, err := p.Run(ctx); err != nil || res.Stopped != poller.Deadline || res.Checked != 0 {
 		t.Fatalf("no time %+v %v", res, err)
 	}
 }
@@ -491,13 +492,13 @@ func TestLeaseHeld(t *testing.T) {
 		t.Fatal(ok, err)
 	}
 	p := f.poller()
-	if res := f.run(t, p); !res.LeaseHeld || res.Discovered != 0 {
+	if res := f.run(t, p); res.Stopped != poller.LeaseHeld || res.Discovered != 0 {
 		t.Fatalf("%+v", res)
 	}
 	if err := other.lease().Release(context.Background(), "other"); err != nil {
 		t.Fatal(err)
 	}
-	if res := f.run(t, p); res.LeaseHeld || res.Discovered != 1 {
+	if res := f.run(t, p); res.Stopped != poller.Done || res.Discovered != 1 {
 		t.Fatalf("%+v", res)
 	}
 }

@@ -34,8 +34,11 @@ const (
 // Outcomes recorded on a finished tracking item.
 const (
 	OutcomeConfirmed   = "confirmed"
+	OutcomeFailed      = "failed"
 	OutcomeUnconfirmed = "unconfirmed"
 )
+
+var outcomeNames = map[outcome]string{outConfirmed: OutcomeConfirmed, outFailed: OutcomeFailed, outUnconfirmed: OutcomeUnconfirmed}
 
 // Payout is one tracking item: PAYOUT#instaxchange#<transactionId>.
 type Payout struct {
@@ -52,6 +55,8 @@ type Payout struct {
 	LastState      string
 	LastError      string
 	LastResponse   string // JSON (or text) of the last answer, cut to 4 KiB
+	LastHash       string // the hash the last answer with one gave
+	HashChanges    int    // how often that hash changed between checks
 	Outcome        string // "" while tracked
 	BlockchainHash string
 }
@@ -108,6 +113,8 @@ func decodePayout(item map[string]types.AttributeValue) Payout {
 		LastState:      getS(item, "lastState"),
 		LastError:      getS(item, "lastError"),
 		LastResponse:   getS(item, "lastResponse"),
+		LastHash:       getS(item, "lastHash"),
+		HashChanges:    int(getN(item, "hashChanges")),
 		Outcome:        getS(item, "outcome"),
 		BlockchainHash: getS(item, "blockchainHash"),
 	}
@@ -201,8 +208,9 @@ type checkRecord struct {
 	response  string
 	nextCheck time.Time // zero when the payout is finished
 	outcome   string
-	hash      string
-	conf      *int64
+	hash      string // the latest hash known, kept from earlier checks when this one had none
+	// hashChanges counts the checks whose hash differed from the one before.
+	hashChanges int
 }
 
 // record writes a check's result. The condition (still tracked, next check unchanged since
@@ -215,6 +223,10 @@ func (p *Poller) record(ctx context.Context, po Payout, r checkRecord) (bool, er
 		":rs": str(redact.Snippet(r.response, 4096)), ":old": str(po.NextCheck),
 	}
 	var remove []string
+	if r.hash != "" {
+		set += ", lastHash = :lh, hashChanges = :hc"
+		vals[":lh"], vals[":hc"] = str(r.hash), num(int64(r.hashChanges))
+	}
 	if r.errText != "" {
 		set += ", lastError = :e"
 		vals[":e"] = str(redact.Snippet(r.errText, 512))
@@ -227,13 +239,9 @@ func (p *Poller) record(ctx context.Context, po Payout, r checkRecord) (bool, er
 	} else {
 		set += ", outcome = :o, finishedAt = :t"
 		vals[":o"] = str(r.outcome)
-		if r.hash != "" {
+		if r.hash != "" && r.outcome == OutcomeConfirmed {
 			set += ", blockchainHash = :h"
 			vals[":h"] = str(r.hash)
-		}
-		if r.conf != nil {
-			set += ", confirmations = :c"
-			vals[":c"] = num(*r.conf)
 		}
 		if p.Retention > 0 {
 			set += ", expiresAt = :x"
