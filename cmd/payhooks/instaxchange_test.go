@@ -163,7 +163,7 @@ func TestReconcileInstaXchangeAgainstLocalStack(t *testing.T) {
 	if fake.Calls("wd-cli-1") != 1 {
 		t.Fatalf("%d calls", fake.Calls("wd-cli-1"))
 	}
-	stored, err := (&store.Store{Client: clients.DynamoDB, Table: res.Table}).GetEvent(ctx, "instaxchange:ixc-cli-1:payout_confirmed")
+	stored, err := (&store.Store{Client: clients.DynamoDB, Table: res.Table}).GetEvent(ctx, "instaxchange:ixc-cli-1:payout")
 	if err != nil || stored.Type != "payout.confirmed" || stored.PublishState != store.PublishPublished {
 		t.Fatalf("%+v %v", stored, err)
 	}

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,6 +21,7 @@ import (
 	"github.com/payhooks/payhooks/shared/platform/secrets"
 	"github.com/payhooks/payhooks/shared/poller"
 	"github.com/payhooks/payhooks/shared/poller/chainstatus/chainstatustest"
+	"github.com/payhooks/payhooks/shared/poller/pollertest"
 	"github.com/payhooks/payhooks/shared/provider/instaxchange"
 	"github.com/payhooks/payhooks/shared/tooling/devstack/stacktest"
 )
@@ -33,42 +33,14 @@ const secretsFile = "../../../dev/secrets.json"
 // t0 is when the test payments are made; the clock starts a minute later.
 var t0 = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
-type metricsRec struct {
-	mu  sync.Mutex
-	sum map[string]float64
-}
-
-func (m *metricsRec) Add(name string, v float64, dims map[string]string) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if dims["provider"] != Provider {
-		panic("metric without the provider dimension: " + name)
-	}
-	m.sum[name] += v
-}
-
-func (m *metricsRec) get(name string) float64 { m.mu.Lock(); defer m.mu.Unlock(); return m.sum[name] }
-
 type fixture struct {
 	env     *stacktest.Env
 	fake    *chainstatustest.Server
-	clock   *clock
+	clock   *pollertest.Clock
 	in      *ingest.Ingester
 	secret  string
 	logs    *bytes.Buffer
-	metrics *metricsRec
+	metrics *pollertest.Metrics
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -82,9 +54,9 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	f := &fixture{
-		env: stacktest.New(t), fake: chainstatustest.New(t), clock: &clock{t: t0.Add(time.Minute)},
+		env: stacktest.New(t), fake: chainstatustest.New(t), clock: pollertest.NewClock(t0.Add(time.Minute)),
 		secret: docs["payhooks/instaxchange"].WebhookSecrets[0], logs: &bytes.Buffer{},
-		metrics: &metricsRec{sum: map[string]float64{}},
+		metrics: &pollertest.Metrics{Provider: Provider},
 	}
 	f.in = &ingest.Ingester{Store: f.env.Store, Publisher: f.env.Publisher, Now: f.clock.Now}
 	return f
@@ -268,9 +240,9 @@ func TestConfirmsEachPayoutExactlyOnce(t *testing.T) {
 	if got := f.published(t); len(got) != 0 {
 		t.Fatalf("published again: %v", got)
 	}
-	if f.metrics.get("chainstatus_confirmed") != 3 || f.metrics.get("chainstatus_checked") != float64(calls) ||
-		f.metrics.get("chainstatus_errors") != 0 {
-		t.Errorf("metrics %v (calls %d)", f.metrics.sum, calls)
+	if f.metrics.Get("chainstatus_confirmed") != 3 || f.metrics.Get("chainstatus_checked") != float64(calls) ||
+		f.metrics.Get("chainstatus_errors") != 0 {
+		t.Errorf("metrics %v (calls %d)", f.metrics.All(), calls)
 	}
 }
 
@@ -306,8 +278,8 @@ func TestUnconfirmedAfterHorizon(t *testing.T) {
 		ev.Details["checks"] != float64(3) || ev.ObjectRef != "ixc-lost" {
 		t.Errorf("event %+v", ev)
 	}
-	if f.metrics.get("chainstatus_unconfirmed") != 1 {
-		t.Errorf("metrics %v", f.metrics.sum)
+	if f.metrics.Get("chainstatus_unconfirmed") != 1 {
+		t.Errorf("metrics %v", f.metrics.All())
 	}
 	if po := f.payout(t, p, "ixc-lost"); po.Outcome != OutcomeUnconfirmed || po.NextCheck != "" {
 		t.Errorf("tracking item %+v", po)
@@ -320,7 +292,7 @@ func TestUnconfirmedAfterHorizon(t *testing.T) {
 			t.Fatalf("after the verdict %+v", res)
 		}
 	}
-	if f.fake.TotalCalls() != calls || len(f.published(t)) != 0 || f.metrics.get("chainstatus_unconfirmed") != 1 {
+	if f.fake.TotalCalls() != calls || len(f.published(t)) != 0 || f.metrics.Get("chainstatus_unconfirmed") != 1 {
 		t.Fatal("more after the verdict")
 	}
 }
@@ -364,8 +336,8 @@ func TestBadAnswersNeverStopTheRun(t *testing.T) {
 	if po := f.payout(t, p, "ixc-malformed"); po.LastError != "not JSON" {
 		t.Errorf("after malformed JSON: %+v", po)
 	}
-	if f.metrics.get("chainstatus_errors") != 5 {
-		t.Errorf("metrics %v", f.metrics.sum)
+	if f.metrics.Get("chainstatus_errors") != 5 {
+		t.Errorf("metrics %v", f.metrics.All())
 	}
 	for name := range bad {
 		f.fake.Script("wd-"+name, chainstatustest.Hash(hashB))

@@ -13,24 +13,9 @@ import (
 	"github.com/payhooks/payhooks/shared/pipeline/event"
 	"github.com/payhooks/payhooks/shared/pipeline/ingest"
 	"github.com/payhooks/payhooks/shared/poller"
+	"github.com/payhooks/payhooks/shared/poller/pollertest"
 	"github.com/payhooks/payhooks/shared/provider/axpay/axpaytest"
 )
-
-type metricsRec struct {
-	mu  sync.Mutex
-	sum map[string]float64
-}
-
-func (m *metricsRec) Add(name string, v float64, _ map[string]string) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.sum == nil {
-		m.sum = map[string]float64{}
-	}
-	m.sum[name] += v
-}
-
-func (m *metricsRec) get(name string) float64 { m.mu.Lock(); defer m.mu.Unlock(); return m.sum[name] }
 
 // countingPublisher counts the messages each event id got, on top of the real queue.
 type countingPublisher struct {
@@ -202,15 +187,15 @@ func TestConvergePoisonRows(t *testing.T) {
 	noCurrency := f.txs[6]
 	noCurrency.ID, noCurrency.Currency, noCurrency.CreatedAt = "tx-no-currency", "", noCurrency.CreatedAt+1
 	f.srv.Seed(long, noCurrency)
-	m := &metricsRec{}
+	m := &pollertest.Metrics{Provider: "axpay"}
 	p := f.poller(nil)
 	p.Metrics, p.PageSize = m, 4
 	res := f.runs(t, p, 2, nil)
 	if got := res[0].InvalidTotal(); got != 2 || res[0].ReconciledMissing != 10 || res[0].Stopped != poller.Done {
 		t.Fatalf("first run %+v", res[0])
 	}
-	if m.get("reconcile_invalid") < 2 {
-		t.Errorf("reconcile_invalid metric %v", m.get("reconcile_invalid"))
+	if m.Get("reconcile_invalid") < 2 {
+		t.Errorf("reconcile_invalid metric %v", m.Get("reconcile_invalid"))
 	}
 	logs := f.logs.String()
 	if !strings.Contains(logs, `"reason":"`) || strings.Contains(logs, "SETTLEDX") || strings.Contains(logs, "example.com") {

@@ -10,7 +10,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,6 +23,7 @@ import (
 	"github.com/payhooks/payhooks/shared/pipeline/webhook"
 	"github.com/payhooks/payhooks/shared/platform/secrets"
 	"github.com/payhooks/payhooks/shared/poller"
+	"github.com/payhooks/payhooks/shared/poller/pollertest"
 	"github.com/payhooks/payhooks/shared/provider/axpay"
 	"github.com/payhooks/payhooks/shared/provider/axpay/axpaytest"
 	"github.com/payhooks/payhooks/shared/support/httpapi"
@@ -37,23 +37,11 @@ const secretsFile = "../../../dev/secrets.json"
 // t0 is when the first seeded transaction was created; the clock starts an hour later.
 var t0 = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 type fixture struct {
 	env   *stacktest.Env
 	srv   *axpaytest.Server
 	cfg   axpay.Config
-	clock *clock
+	clock *pollertest.Clock
 	in    *ingest.Ingester
 	logs  *bytes.Buffer
 	txs   []axpaytest.Transaction
@@ -88,7 +76,7 @@ func newFixture(t *testing.T, n int, pub *secp256k1.PublicKey) *fixture {
 		}
 		pub = s.PublicKey()
 	}
-	f := &fixture{env: stacktest.New(t), cfg: cfg, clock: &clock{t: t0.Add(time.Hour)}, logs: &bytes.Buffer{}}
+	f := &fixture{env: stacktest.New(t), cfg: cfg, clock: pollertest.NewClock(t0.Add(time.Hour)), logs: &bytes.Buffer{}}
 	f.srv = axpaytest.New(t, pub, cfg.ClientID)
 	f.txs = axpaytest.MakeTransactions(n, t0)
 	f.srv.Seed(f.txs...)
