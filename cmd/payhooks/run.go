@@ -17,6 +17,7 @@ import (
 
 	"github.com/payhooks/payhooks/shared/lambda/app"
 	"github.com/payhooks/payhooks/shared/pipeline/webhook"
+	"github.com/payhooks/payhooks/shared/poller/chainstatus/chainstatustest"
 	"github.com/payhooks/payhooks/shared/provider/axpay"
 	"github.com/payhooks/payhooks/shared/provider/axpay/axpaytest"
 	"github.com/payhooks/payhooks/shared/tooling/devstack"
@@ -37,6 +38,7 @@ type localServer struct {
 	srv       *http.Server
 	extra     []io.Closer
 	axpayURL  string
+	chainURL  string
 }
 
 // startFakeAXpay serves a fake AXpay API seeded with transactions that were never
@@ -65,6 +67,22 @@ func (ls *localServer) startFakeAXpay(ctx context.Context, secretsFile string) e
 		return err
 	}
 	ls.axpayURL = "http://" + l.Addr().String()
+	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	ls.extra = append(ls.extra, closerFunc(func() error { cancel(); return nil }))
+	go func() { _ = fake.Serve(sctx, l) }()
+	return nil
+}
+
+// startFakeChainStatus serves a fake InstaXchange blockchain-status endpoint that settles
+// every payout, so `payhooks reconcile instaxchange` can follow the sample payments locally.
+func (ls *localServer) startFakeChainStatus(ctx context.Context) error {
+	l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(chainPort()))
+	if err != nil {
+		return err
+	}
+	fake := chainstatustest.NewServer()
+	fake.Settled()
+	ls.chainURL = "http://" + l.Addr().String()
 	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	ls.extra = append(ls.extra, closerFunc(func() error { cancel(); return nil }))
 	go func() { _ = fake.Serve(sctx, l) }()
@@ -109,6 +127,9 @@ func startLocal(ctx context.Context, ddbPort, motoPort, gwPort int, logOut io.Wr
 		}
 	}
 	if err := ls.startFakeAXpay(ctx, filepath.Join(root, localSecretsFile)); err != nil {
+		return fail(err)
+	}
+	if err := ls.startFakeChainStatus(ctx); err != nil {
 		return fail(err)
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(gwPort))
@@ -160,7 +181,9 @@ Routes:
 		}
 	}
 	fmt.Fprintf(stdout, "Fake AXpay API    %s   (5 transactions never sent as webhooks:\n"+
-		"                  go run ./cmd/payhooks reconcile axpay --base-url %s)\n", ls.axpayURL, ls.axpayURL)
+		"                  go run ./cmd/payhooks reconcile axpay)\n", ls.axpayURL)
+	fmt.Fprintf(stdout, "Fake chain status %s   (settles the payouts of sent InstaXchange payments:\n"+
+		"                  go run ./cmd/payhooks reconcile instaxchange)\n", ls.chainURL)
 	fmt.Fprintln(stdout, "Try: go run ./cmd/payhooks send instaxchange    (Ctrl-C stops everything)")
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "\npayhooks: stopping")

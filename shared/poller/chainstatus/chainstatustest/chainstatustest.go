@@ -1,11 +1,17 @@
 // Package chainstatustest is a fake InstaXchange for tests and local runs: the
-// blockchain-status endpoint answering from per-transaction scripts, and the session API.
+// blockchain-status endpoint answering from per-transaction scripts (or, on the local stack,
+// confirming every payout), and the session API.
 package chainstatustest
 
 import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -34,6 +40,7 @@ type Server struct {
 	*httptest.Server
 
 	mu       sync.Mutex
+	settled  bool
 	scripts  map[string][]Answer
 	calls    map[string]int
 	Default  Answer // for transactions without a script (default Pending)
@@ -46,15 +53,53 @@ type Server struct {
 
 // New starts a fake closed when t ends (t may be nil: then call Close).
 func New(t testing.TB) *Server {
-	s := &Server{scripts: map[string][]Answer{}, calls: map[string]int{}, Default: Pending()}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /utils/blockchain-status", s.status)
-	mux.HandleFunc("POST /api/session", s.session)
-	s.Server = httptest.NewServer(mux)
+	s := NewServer()
+	s.Server = httptest.NewServer(s.mux())
 	if t != nil {
 		t.Cleanup(s.Close)
 	}
 	return s
+}
+
+// NewServer returns the fake without listening, for Serve (local runs).
+func NewServer() *Server {
+	return &Server{scripts: map[string][]Answer{}, calls: map[string]int{}, Default: Pending()}
+}
+
+func (s *Server) mux() *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /utils/blockchain-status", s.status)
+	mux.HandleFunc("POST /api/session", s.session)
+	return mux
+}
+
+// Serve answers on ln until ctx ends, for a local stack; it returns nil after a clean stop.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	hs := &http.Server{Handler: s.mux(), ReadHeaderTimeout: 5 * time.Second}
+	stop := context.AfterFunc(ctx, func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = hs.Shutdown(sctx)
+	})
+	defer stop()
+	if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// Confirmed answers 200 with a hash, status confirmed and n confirmations.
+func Confirmed(hash string, n int) Answer {
+	return Answer{Body: fmt.Sprintf(`{"status":"confirmed","hash":%q,"confirmations":%d}`, hash, n)}
+}
+
+// Settled makes the fake answer as the local stack's does for every withdraw transaction
+// without a script: confirmed, with 30 confirmations (more than any currency needs by
+// default), under a hash derived from the transaction id.
+func (s *Server) Settled() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.settled = true
 }
 
 // Script sets the answers for txID: the n-th call gets the n-th answer, and the last one
@@ -96,8 +141,12 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 	n := s.calls[tx]
 	s.calls[tx] = n + 1
 	a := s.Default
-	if sc := s.scripts[tx]; len(sc) > 0 {
+	switch sc := s.scripts[tx]; {
+	case len(sc) > 0:
 		a = sc[min(n, len(sc)-1)]
+	case s.settled:
+		sum := sha256.Sum256([]byte(tx))
+		a = Confirmed(hex.EncodeToString(sum[:]), 30)
 	}
 	s.mu.Unlock()
 	write(w, r, a)
