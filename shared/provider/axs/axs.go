@@ -144,18 +144,18 @@ func dataParam(encoded, where string) (string, bool, error) {
 	return strings.TrimSpace(data[0]), true, nil
 }
 
-// jsonData reads the {"data": "<JWE>"} wrapper.
+// jsonData reads the {"data": "<JWE>"} wrapper, by the kit's rules: a wrapper naming data
+// twice is as ambiguous as a query doing so.
 func jsonData(body []byte) (string, error) {
-	var w struct {
-		Data *string `json:"data"`
+	o, err := kit.Parse(body)
+	if err != nil {
+		return "", provider.BadRequest(ReasonBadJWE, fmt.Errorf("wrapper: %w", err))
 	}
-	if err := json.Unmarshal(body, &w); err != nil {
-		return "", provider.BadRequest(ReasonBadJWE, fmt.Errorf("wrapper is not JSON: %w", err))
+	data := strings.TrimSpace(o.String("data", kit.Required))
+	if err := o.Err(); err != nil {
+		return "", provider.BadRequest(ReasonBadJWE, fmt.Errorf("wrapper: %w", err))
 	}
-	if w.Data == nil || strings.TrimSpace(*w.Data) == "" {
-		return "", provider.BadRequest(ReasonBadJWE, errors.New(`wrapper has no "data" string`))
-	}
-	return strings.TrimSpace(*w.Data), nil
+	return data, nil
 }
 
 // Statuses AXS sends.

@@ -95,6 +95,7 @@ func TestDeliveryFormRejections(t *testing.T) {
 		{"query without data, empty body", "wc-api=axs_checkout", nil, ReasonBadJWE},
 		{"form body without data", "", []byte("jwe=" + good), ReasonBadJWE},
 		{"form body data twice", "", []byte("data=" + good + "&data=x"), ReasonBadJWE},
+		{"json body data twice", "", []byte(`{"data":"` + good + `","data":"` + good + `"}`), ReasonBadJWE},
 		{"query data not a JWE", "data=hello", nil, ReasonBadJWE},
 	}
 	for _, tt := range tests {

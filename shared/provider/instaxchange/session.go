@@ -116,28 +116,8 @@ func (r SessionRequest) normalized() (SessionRequest, error) {
 		WebhookRef:      strings.TrimSpace(r.WebhookRef),
 		ReturnURL:       strings.TrimSpace(r.ReturnURL),
 	}
-	var fixed, calculated string
-	switch n.AmountDirection {
-	case Sending:
-		fixed, calculated = "fromAmount", "toAmount"
-	case Receiving:
-		fixed, calculated = "toAmount", "fromAmount"
-	case "":
-		return n, fieldErr("amountDirection", "required: sending or receiving")
-	default:
-		return n, fieldErr("amountDirection", fmt.Sprintf("%q is not sending or receiving", r.AmountDirection))
-	}
-	amounts := map[string]string{"fromAmount": n.FromAmount, "toAmount": n.ToAmount}
-	switch v := amounts[fixed]; {
-	case v == "":
-		return n, fieldErr(fixed, "required when amountDirection is "+n.AmountDirection)
-	case !positiveDecimal.MatchString(v):
-		return n, fieldErr(fixed, fmt.Sprintf("%q is not a decimal number such as 10 or 10.50", redact.Snippet(v, 40)))
-	case strings.Trim(v, "0.") == "":
-		return n, fieldErr(fixed, "must be greater than zero")
-	}
-	if amounts[calculated] != "" {
-		return n, fieldErr(calculated, "is calculated by InstaXchange when amountDirection is "+n.AmountDirection+"; leave it empty")
+	if err := n.checkAmounts(r.AmountDirection); err != nil {
+		return n, err
 	}
 	if n.ToCurrency == "" {
 		return n, fieldErr("toCurrency", "required: one of "+strings.Join(ToCurrencies, ", "))
@@ -170,6 +150,35 @@ func (r SessionRequest) normalized() (SessionRequest, error) {
 		}
 	}
 	return n, nil
+}
+
+// checkAmounts holds the amounts to the direction's rule: the fixed one given and positive,
+// the one InstaXchange calculates left empty. raw is the direction as the caller wrote it.
+func (n SessionRequest) checkAmounts(raw string) error {
+	var fixed, calculated string
+	switch n.AmountDirection {
+	case Sending:
+		fixed, calculated = "fromAmount", "toAmount"
+	case Receiving:
+		fixed, calculated = "toAmount", "fromAmount"
+	case "":
+		return fieldErr("amountDirection", "required: sending or receiving")
+	default:
+		return fieldErr("amountDirection", fmt.Sprintf("%q is not sending or receiving", raw))
+	}
+	amounts := map[string]string{"fromAmount": n.FromAmount, "toAmount": n.ToAmount}
+	switch v := amounts[fixed]; {
+	case v == "":
+		return fieldErr(fixed, "required when amountDirection is "+n.AmountDirection)
+	case !positiveDecimal.MatchString(v):
+		return fieldErr(fixed, fmt.Sprintf("%q is not a decimal number such as 10 or 10.50", redact.Snippet(v, 40)))
+	case strings.Trim(v, "0.") == "":
+		return fieldErr(fixed, "must be greater than zero")
+	}
+	if amounts[calculated] != "" {
+		return fieldErr(calculated, "is calculated by InstaXchange when amountDirection is "+n.AmountDirection+"; leave it empty")
+	}
+	return nil
 }
 
 // Validate checks the documented rules; the error is a *FieldError.
