@@ -79,15 +79,46 @@ var ErrDuplicate = errors.New("duplicate member")
 // record the first problem (see Err) and return zero values after it.
 type Object struct {
 	path    string // dotted path of this object; "" at the top
+	data    []byte // the JSON text the members' offsets point into
 	members []member
+	decoded [][]byte       // keys that had escapes, decoded
 	index   map[string]int // by key, only for objects with many members
 	st      *state
 }
 
-type member struct {
-	key []byte // decoded key (aliasing the payload when it had no escapes)
-	val []byte // raw value token
+// member locates one member in data by offsets, so that the members hold no pointers (the
+// garbage collector never scans them). A negative key is -1-i for decoded[i].
+type member struct{ key, keyEnd, val, valEnd int32 }
+
+// add records a member from the raw key token and value that jsonscan handed out of o.data.
+func (o *Object) add(tok, val []byte) []byte {
+	key, plain := decodeKey(tok)
+	m := member{val: o.offset(val), valEnd: o.offset(val) + int32(len(val))}
+	if plain {
+		m.key = o.offset(tok) + 1
+		m.keyEnd = m.key + int32(len(key))
+	} else {
+		o.decoded = append(o.decoded, key)
+		m.key = int32(-len(o.decoded))
+	}
+	o.members = append(o.members, m)
+	if o.index != nil || len(o.members) > smallObject {
+		o.indexLast()
+	}
+	return key
 }
+
+// offset is where b, a subslice of o.data, starts in it.
+func (o *Object) offset(b []byte) int32 { return int32(cap(o.data) - cap(b)) }
+
+func (o *Object) keyOf(m member) []byte {
+	if m.key < 0 {
+		return o.decoded[-1-m.key]
+	}
+	return o.data[m.key:m.keyEnd]
+}
+
+func (o *Object) valOf(m member) []byte { return o.data[m.val:m.valEnd] }
 
 type state struct{ err error }
 
@@ -126,20 +157,17 @@ func Parse(payload []byte) (*Object, error) {
 // load validates the object at data[i] and collects its members; nested containers are
 // checked for repeated keys as well.
 func (o *Object) load(data []byte, i, depth int) (int, error) {
+	o.data = data
 	var dup error
 	end, err := jsonscan.Object(data, i, depth, func(k, v []byte) {
 		if dup != nil {
 			return
 		}
-		key := keyText(k)
-		if o.lookup(key) >= 0 {
+		if key := keyText(k); o.lookup(key) >= 0 {
 			dup = o.duplicate(key)
 			return
 		}
-		o.members = append(o.members, member{key: key, val: v})
-		if o.index != nil || len(o.members) > smallObject {
-			o.indexLast()
-		}
+		key := o.add(k, v)
 		if v[0] == '{' || v[0] == '[' {
 			dup = uniqueKeys(v, o, key)
 		}
@@ -163,12 +191,12 @@ func (o *Object) indexLast() {
 	if o.index == nil {
 		o.index = make(map[string]int, 2*len(o.members))
 		for i, m := range o.members {
-			o.index[string(m.key)] = i
+			o.index[string(o.keyOf(m))] = i
 		}
 		return
 	}
 	n := len(o.members) - 1
-	o.index[string(o.members[n].key)] = n
+	o.index[string(o.keyOf(o.members[n]))] = n
 }
 
 // lookup returns the index of key's member, or -1.
@@ -180,7 +208,7 @@ func (o *Object) lookup(key []byte) int {
 		return -1
 	}
 	for i := range o.members {
-		if string(o.members[i].key) == string(key) {
+		if string(o.keyOf(o.members[i])) == string(key) {
 			return i
 		}
 	}
@@ -189,13 +217,19 @@ func (o *Object) lookup(key []byte) int {
 
 // keyText is a key token's decoded text, aliasing the token when it has no escapes.
 func keyText(tok []byte) []byte {
+	k, _ := decodeKey(tok)
+	return k
+}
+
+// decodeKey is keyText that also says whether the text is the token's own bytes.
+func decodeKey(tok []byte) (key []byte, plain bool) {
 	inner := tok[1 : len(tok)-1]
 	for _, c := range inner {
 		if c == '\\' || c >= utf8.RuneSelf {
-			return jsonscan.Unquote(tok)
+			return jsonscan.Unquote(tok), false
 		}
 	}
-	return inner
+	return inner, true
 }
 
 // child is the dotted path of key inside o.
@@ -247,12 +281,12 @@ func (o *Object) Sent(key string) []byte {
 	} else if i = o.find(key); i < 0 {
 		return nil
 	}
-	return o.members[i].val
+	return o.valOf(o.members[i])
 }
 
 func (o *Object) find(key string) int {
 	for i := range o.members {
-		if string(o.members[i].key) == key {
+		if string(o.keyOf(o.members[i])) == key {
 			return i
 		}
 	}
@@ -456,12 +490,8 @@ func (o *Object) inner(key string) *Object {
 // nested reads a member already validated (and checked for repeated keys) with its parent.
 func (o *Object) nested(key string, v []byte) *Object {
 	c := o.inner(key)
-	_, _ = jsonscan.Object(v, 0, 0, func(k, val []byte) {
-		c.members = append(c.members, member{key: keyText(k), val: val})
-		if c.index != nil || len(c.members) > smallObject {
-			c.indexLast()
-		}
-	})
+	c.data = v
+	_, _ = jsonscan.Object(v, 0, 0, func(k, val []byte) { c.add(k, val) })
 	return c
 }
 
@@ -469,7 +499,7 @@ func (o *Object) nested(key string, v []byte) *Object {
 func (o *Object) Keys() []string {
 	out := make([]string, len(o.members))
 	for i, m := range o.members {
-		out[i] = string(m.key)
+		out[i] = string(o.keyOf(m))
 	}
 	return out
 }

@@ -207,3 +207,14 @@ func TestDuplicatePaths(t *testing.T) {
 		}
 	}
 }
+
+func TestEscapedKeys(t *testing.T) {
+	o, err := kit.Parse([]byte(`{"\u0061b":1,"é":"x","c\"d":2,"n":{"\u006b":3}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Text("ab", kit.Required) != "1" || o.Text("é", kit.Required) != "x" || o.Text(`c"d`, kit.Required) != "2" ||
+		o.Object("n", kit.Required).Text("k", kit.Required) != "3" {
+		t.Fatalf("escaped keys not found: %v %v", o.Keys(), o.Err())
+	}
+}
