@@ -146,7 +146,7 @@ func normalize(payload []byte, loc *time.Location) (event.Event, error) {
 		Status:    out.Status,
 		Amount:    o.Money("orderAmount", OrderCurrency, kit.Optional),
 	}
-	if reason := o.Text("failReason", kit.Optional); reason != "" && (ev.Status == event.Failed || ev.Status == event.Cancelled) {
+	if reason := o.Text("failReason", kit.Optional); reason != "" && ev.Status != event.Succeeded {
 		ev.Failure = &event.Failure{Message: reason}
 	}
 	if cur := o.Text("cardCurrency", kit.Optional); cur != "" {

@@ -187,6 +187,7 @@ func TestSamples(t *testing.T) {
 	}
 	want := map[string]event.Type{
 		"SUCCESS": "card_recharge.succeeded", "FAIL": "card_recharge.failed", "CANCEL": "card_recharge.cancelled",
+		"INIT": event.TypeCardRechargePending, "REFUNDING": event.TypeCardRechargeRefundPending,
 		"issue-SUCCESS": "card_issue.succeeded", "issue-FAIL": "card_issue.failed", "issue-CANCEL": "card_issue.cancelled",
 	}
 	if len(samples) != len(want) {
