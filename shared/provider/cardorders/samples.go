@@ -54,16 +54,10 @@ var sampleVariants = []struct {
 		"orderNo": "100217231874691123458", "orderTime": "2024-08-09 16:02:17", "status": "CANCEL",
 		"paymentAmount": "0",
 	}},
-	{"INIT", map[string]string{
-		// Created, not paid yet (statuses of the older version of the doc).
-		"orderNo": "100217231874691123462", "orderTime": "2024-08-09 17:20:00", "status": "INIT",
-		"paymentAmount": "0",
-	}},
-	{"REFUNDING", map[string]string{
-		// Paid, the recharge failed, the payment is on its way back.
-		"orderNo": "100217231874691123463", "orderTime": "2024-08-09 17:45:12", "status": "REFUNDING",
-		"failReason": "Card recharge rejected by the card issuer",
-	}},
+	// The older version of the doc's statuses: created and not paid yet; paid, the recharge
+	// failed and the payment is on its way back.
+	{"INIT", map[string]string{"orderNo": "100217231874691123462", "orderTime": "2024-08-09 17:20:00", "status": "INIT", "paymentAmount": "0"}},
+	{"REFUNDING", map[string]string{"orderNo": "100217231874691123463", "orderTime": "2024-08-09 17:45:12", "status": "REFUNDING", "failReason": "Card recharge rejected by the card issuer"}},
 	{"issue-SUCCESS", issue(map[string]string{
 		"orderNo": "100217231874691123459", "orderTime": "2024-08-10 09:30:05", "status": "SUCCESS",
 		"cardNumber": "5554748800967890", "cardId": "1232330814012349876",
