@@ -107,9 +107,10 @@ func checkObject(data []byte, i int) (int, []byte, error) {
 	}
 }
 
-// sep joins a path to the rest of it: no dot before an array step.
+// sep joins a path to the rest of it: no dot before an array step. The rest is empty when
+// the repeated key is "" itself.
 func sep(rest []byte) string {
-	if rest[0] == '[' {
+	if len(rest) > 0 && rest[0] == '[' {
 		return ""
 	}
 	return "."
