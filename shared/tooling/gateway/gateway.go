@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"mime"
 	"net"
 	"net/http"
 	"net/url"
@@ -16,7 +17,6 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
-	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
 )
@@ -45,9 +45,11 @@ func New(routes []Route, maxBody int, log *slog.Logger) *Gateway {
 	return &Gateway{routes: routes, log: log, maxBody: maxBody}
 }
 
+// match reports whether path is the route template tmpl, segment by segment, as API
+// Gateway matches it: exactly, so "/webhooks/axs/" is not "/webhooks/axs".
 func match(tmpl, path string) (map[string]string, bool) {
-	ts := strings.Split(strings.Trim(tmpl, "/"), "/")
-	ps := strings.Split(strings.Trim(path, "/"), "/")
+	ts := strings.Split(tmpl, "/")
+	ps := strings.Split(path, "/")
 	if len(ts) != len(ps) {
 		return nil, false
 	}
@@ -79,24 +81,16 @@ func writeJSON(w http.ResponseWriter, status int, body map[string]string) {
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var route *Route
 	var params map[string]string
-	methodSeen := false
 	for i := range g.routes {
-		p, ok := match(g.routes[i].Path, r.URL.Path)
-		if !ok {
-			continue
-		}
-		methodSeen = true
-		if g.routes[i].Method == r.Method {
+		if p, ok := match(g.routes[i].Path, r.URL.Path); ok && g.routes[i].Method == r.Method {
 			route, params = &g.routes[i], p
 			break
 		}
 	}
 	if route == nil {
-		if methodSeen {
-			writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "method_not_allowed"})
-			return
-		}
-		writeJSON(w, http.StatusNotFound, map[string]string{"error": "unknown_route"})
+		// An HTTP API answers an unknown route and a known path with another method alike,
+		// before any function runs (no 405, no Allow header).
+		writeJSON(w, http.StatusNotFound, map[string]string{"message": "Not Found"})
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, int64(g.maxBody)+1))
@@ -114,6 +108,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	for k, v := range resp.Headers {
 		w.Header().Set(k, v)
+	}
+	for _, c := range resp.Cookies {
+		w.Header().Add("Set-Cookie", c)
 	}
 	w.WriteHeader(resp.StatusCode)
 	if resp.IsBase64Encoded {
@@ -140,7 +137,19 @@ func QueryParameters(raw string) map[string]string {
 
 func (g *Gateway) event(r *http.Request, route *Route, params map[string]string, body []byte) events.APIGatewayV2HTTPRequest {
 	headers := make(map[string]string, len(r.Header))
+	var cookies []string
 	for k, v := range r.Header {
+		if strings.EqualFold(k, "Cookie") {
+			// Payload 2.0 moves cookies out of the headers into their own list.
+			for _, line := range v {
+				for _, c := range strings.Split(line, ";") {
+					if c = strings.TrimSpace(c); c != "" {
+						cookies = append(cookies, c)
+					}
+				}
+			}
+			continue
+		}
 		// API Gateway joins repeated headers with commas and lower-cases names.
 		headers[strings.ToLower(k)] = strings.Join(v, ",")
 	}
@@ -151,6 +160,7 @@ func (g *Gateway) event(r *http.Request, route *Route, params map[string]string,
 		RouteKey:              route.Method + " " + route.Path,
 		RawPath:               r.URL.Path,
 		RawQueryString:        r.URL.RawQuery,
+		Cookies:               cookies,
 		Headers:               headers,
 		QueryStringParameters: QueryParameters(r.URL.RawQuery),
 		PathParameters:        params,
@@ -165,12 +175,29 @@ func (g *Gateway) event(r *http.Request, route *Route, params map[string]string,
 			},
 		},
 	}
-	// Like API Gateway, pass text as is and anything else base64-encoded.
-	if utf8.Valid(body) {
+	if len(body) == 0 {
+		return e
+	}
+	if textual(r.Header.Get("Content-Type")) {
 		e.Body = string(body)
 	} else {
 		e.Body = base64.StdEncoding.EncodeToString(body)
 		e.IsBase64Encoded = true
 	}
 	return e
+}
+
+// textual reports whether an HTTP API passes a body of this content type as text. Anything
+// else is base64-encoded, a missing content type and application/x-www-form-urlencoded
+// included (observed on AWS; the documentation lists no types).
+func textual(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return false
+	}
+	switch mt {
+	case "application/json", "application/xml", "application/javascript":
+		return true
+	}
+	return strings.HasPrefix(mt, "text/")
 }

@@ -2,8 +2,8 @@ package gateway
 
 import (
 	"context"
+	"encoding/base64"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -11,45 +11,95 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 )
 
+// Routing as an HTTP API does it: exact paths, a path parameter is one non-empty segment,
+// and an unknown route or method is 404 {"message":"Not Found"} without calling the function.
 func TestRouting(t *testing.T) {
 	var got events.APIGatewayV2HTTPRequest
+	calls := 0
 	h := func(_ context.Context, e events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-		got = e
+		got, calls = e, calls+1
 		return events.APIGatewayV2HTTPResponse{StatusCode: 200, Body: `{"status":"accepted"}`}, nil
 	}
 	g := New([]Route{{"POST", "/webhooks/a", h}, {"POST", "/webhooks/b/{token}", h}}, 16, slog.Default())
 	tests := []struct {
-		method, path, body string
-		status             int
-		route              string
-		b64                bool
+		method, path string
+		status       int
+		route        string
 	}{
-		{"POST", "/webhooks/a", "{}", 200, "POST /webhooks/a", false},
-		{"POST", "/webhooks/b/tok", "\xff\xfe", 200, "POST /webhooks/b/{token}", true},
-		{"GET", "/webhooks/a", "", 405, "", false},
-		{"POST", "/webhooks/c", "", 404, "", false},
-		{"POST", "/webhooks/b/", "", 404, "", false},
+		{"POST", "/webhooks/a", 200, "POST /webhooks/a"},
+		{"POST", "/webhooks/b/tok", 200, "POST /webhooks/b/{token}"},
+		{"GET", "/webhooks/a", 404, ""},
+		{"PUT", "/webhooks/b/tok", 404, ""},
+		{"POST", "/webhooks/c", 404, ""},
+		{"POST", "/webhooks/b/", 404, ""},
+		{"POST", "/webhooks/a/", 404, ""},
+		{"POST", "/webhooks/b/tok/", 404, ""},
+		{"POST", "/webhooks//a", 404, ""},
 	}
 	for _, tt := range tests {
-		got = events.APIGatewayV2HTTPRequest{}
+		got, calls = events.APIGatewayV2HTTPRequest{}, 0
 		rec := httptest.NewRecorder()
-		g.ServeHTTP(rec, httptest.NewRequest(tt.method, tt.path, strings.NewReader(tt.body)))
-		if rec.Code != tt.status {
-			t.Errorf("%s %s: %d want %d", tt.method, tt.path, rec.Code, tt.status)
+		g.ServeHTTP(rec, httptest.NewRequest(tt.method, tt.path, strings.NewReader("{}")))
+		if rec.Code != tt.status || got.RouteKey != tt.route {
+			t.Errorf("%s %s: %d route %q, want %d %q", tt.method, tt.path, rec.Code, got.RouteKey, tt.status, tt.route)
 		}
-		if got.RouteKey != tt.route || got.IsBase64Encoded != tt.b64 {
-			t.Errorf("%s %s: route %q b64 %v", tt.method, tt.path, got.RouteKey, got.IsBase64Encoded)
-		}
-		if tt.status == 404 && !strings.Contains(rec.Body.String(), "unknown_route") {
-			t.Errorf("404 body %s", rec.Body.String())
+		if tt.status == 404 && (rec.Body.String() != `{"message":"Not Found"}`+"\n" || calls != 0) {
+			t.Errorf("%s %s: 404 body %q after %d calls", tt.method, tt.path, rec.Body.String(), calls)
 		}
 	}
-	rec := httptest.NewRecorder()
-	g.ServeHTTP(rec, httptest.NewRequest("POST", "/webhooks/b/secret-token", strings.NewReader("x")))
+	g.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("POST", "/webhooks/b/secret-token", nil))
 	if got.PathParameters["token"] != "secret-token" {
 		t.Errorf("path params %v", got.PathParameters)
 	}
-	_ = http.MethodPost
+}
+
+// Bodies: text for text/*, JSON, XML and JavaScript; base64 for anything else, a missing
+// content type and form encoding included. Cookies leave the headers for their own list.
+func TestPayload(t *testing.T) {
+	var got events.APIGatewayV2HTTPRequest
+	h := func(_ context.Context, e events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+		got = e
+		return events.APIGatewayV2HTTPResponse{StatusCode: 200, Cookies: []string{"a=1; Secure", "b=2"}}, nil
+	}
+	g := New([]Route{{"POST", "/w", h}}, 1024, slog.Default())
+	for _, tt := range []struct {
+		contentType, body string
+		b64               bool
+	}{
+		{"application/json", `{"a":1}`, false},
+		{"application/json; charset=utf-8", `{"a":1}`, false},
+		{"text/plain", "hi", false},
+		{"application/xml", "<a/>", false},
+		{"", `{"a":1}`, true},
+		{"application/x-www-form-urlencoded", "data=x", true},
+		{"application/octet-stream", "\xff\xfe", true},
+		{"application/vnd.api+json", `{}`, true},
+		{"application/json", "", false},
+	} {
+		req := httptest.NewRequest("POST", "/w", strings.NewReader(tt.body))
+		if tt.contentType != "" {
+			req.Header.Set("Content-Type", tt.contentType)
+		}
+		g.ServeHTTP(httptest.NewRecorder(), req)
+		want := tt.body
+		if tt.b64 {
+			want = base64.StdEncoding.EncodeToString([]byte(tt.body))
+		}
+		if got.IsBase64Encoded != tt.b64 || got.Body != want {
+			t.Errorf("%q %q: body %q b64 %v", tt.contentType, tt.body, got.Body, got.IsBase64Encoded)
+		}
+	}
+	req := httptest.NewRequest("POST", "/w", nil)
+	req.Header.Add("Cookie", "s=1; t=2")
+	req.Header.Add("Cookie", "u=3")
+	rec := httptest.NewRecorder()
+	g.ServeHTTP(rec, req)
+	if strings.Join(got.Cookies, "|") != "s=1|t=2|u=3" || got.Headers["cookie"] != "" {
+		t.Errorf("cookies %q, cookie header %q", got.Cookies, got.Headers["cookie"])
+	}
+	if sc := rec.Result().Header.Values("Set-Cookie"); strings.Join(sc, "|") != "a=1; Secure|b=2" {
+		t.Errorf("Set-Cookie %q", sc)
+	}
 }
 
 // A route may serve GET too; the query reaches the handler raw and parsed, as API Gateway
