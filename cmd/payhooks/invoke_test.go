@@ -39,7 +39,7 @@ func TestInvokeEveryEventUnderRIE(t *testing.T) {
 	if err := rie.Build(ctx, root, bootstraps); err != nil {
 		t.Fatal(err)
 	}
-	ls, err := startLocal(ctx, 0, 0, 0, io.Discard)
+	ls, err := startLocal(ctx, localPorts{}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

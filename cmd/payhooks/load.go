@@ -52,7 +52,7 @@ func load(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintln(stdout, "load: starting a private local stack on free loopback ports...")
-	ls, err := startLocal(ctx, 0, 0, 0, io.Discard)
+	ls, err := startLocal(ctx, localPorts{}, io.Discard)
 	if err != nil {
 		return err
 	}

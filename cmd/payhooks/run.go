@@ -43,7 +43,7 @@ type localServer struct {
 
 // startFakeAXpay serves a fake AXpay API seeded with transactions that were never
 // delivered as webhooks, so `payhooks reconcile axpay` has something to find locally.
-func (ls *localServer) startFakeAXpay(ctx context.Context, secretsFile string) error {
+func (ls *localServer) startFakeAXpay(ctx context.Context, secretsFile string, port int) error {
 	b, err := os.ReadFile(secretsFile)
 	if err != nil {
 		return err
@@ -62,7 +62,7 @@ func (ls *localServer) startFakeAXpay(ctx context.Context, secretsFile string) e
 	}
 	fake := axpaytest.NewServer(signer.PublicKey(), cfg.ClientID)
 	fake.Seed(axpaytest.MakeTransactions(5, time.Now().Add(-time.Hour))...)
-	l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(axpayPort()))
+	l, err := listen(port, "PAYHOOKS_AXPAY_PORT")
 	if err != nil {
 		return err
 	}
@@ -75,8 +75,8 @@ func (ls *localServer) startFakeAXpay(ctx context.Context, secretsFile string) e
 
 // startFakeChainStatus serves a fake InstaXchange blockchain-status endpoint that settles
 // every payout, so `payhooks reconcile instaxchange` can follow the sample payments locally.
-func (ls *localServer) startFakeChainStatus(ctx context.Context) error {
-	l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(chainPort()))
+func (ls *localServer) startFakeChainStatus(ctx context.Context, port int) error {
+	l, err := listen(port, "PAYHOOKS_CHAINSTATUS_PORT")
 	if err != nil {
 		return err
 	}
@@ -93,12 +93,71 @@ type closerFunc func() error
 
 func (f closerFunc) Close() error { return f() }
 
-func startLocal(ctx context.Context, ddbPort, motoPort, gwPort int, logOut io.Writer) (*localServer, error) {
+// localPorts are where `payhooks run` listens; 0 picks a free port (tests, `make load`).
+type localPorts struct{ Gateway, DynamoDB, Moto, AXpay, Chain int }
+
+// configuredPorts are make run's ports: the defaults, or PAYHOOKS_*_PORT.
+func configuredPorts() localPorts {
+	return localPorts{Gateway: gatewayPort(), DynamoDB: dynamoPort(), Moto: motoPort(), AXpay: axpayPort(), Chain: chainPort()}
+}
+
+// portVars name the variable that moves each port, for the refusal below.
+func (p localPorts) portVars() []struct {
+	port     int
+	variable string
+} {
+	return []struct {
+		port     int
+		variable string
+	}{{p.Gateway, "PAYHOOKS_PORT"}, {p.DynamoDB, "PAYHOOKS_DYNAMODB_PORT"}, {p.Moto, "PAYHOOKS_MOTO_PORT"}, {p.AXpay, "PAYHOOKS_AXPAY_PORT"},
+		{p.Chain, "PAYHOOKS_CHAINSTATUS_PORT"}}
+}
+
+// checkFree refuses every taken port before anything starts: DynamoDB Local or moto that
+// cannot bind would leave us talking to whatever answers there (another `make run`, whose
+// secrets we would then overwrite).
+func (p localPorts) checkFree() error {
+	for _, v := range p.portVars() {
+		if v.port == 0 {
+			continue
+		}
+		l, err := listen(v.port, v.variable)
+		if err != nil {
+			return err
+		}
+		l.Close()
+	}
+	return nil
+}
+
+// listen listens on a loopback port (0: a free one); a taken port is an error that names the
+// variable to change.
+func listen(port int, variable string) (net.Listener, error) {
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	var l net.Listener
+	var err error
+	// Something bound to another address of this port (0.0.0.0, ::) may still answer here.
+	if c, derr := net.DialTimeout("tcp", addr, 200*time.Millisecond); port != 0 && derr == nil {
+		c.Close()
+		err = errors.New("something answers there")
+	} else {
+		l, err = net.Listen("tcp", addr)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("port %d is taken (%v): is another `make run` up? Stop it, or choose another port with %s=<port>", port, err, variable)
+	}
+	return l, nil
+}
+
+func startLocal(ctx context.Context, ports localPorts, logOut io.Writer) (*localServer, error) {
+	if err := ports.checkFree(); err != nil {
+		return nil, err
+	}
 	root, err := devstack.FindRoot()
 	if err != nil {
 		return nil, err
 	}
-	st, err := devstack.Start(ctx, devstack.Options{Root: root, DynamoDBPort: ddbPort, MotoPort: motoPort})
+	st, err := devstack.Start(ctx, devstack.Options{Root: root, DynamoDBPort: ports.DynamoDB, MotoPort: ports.Moto})
 	if err != nil {
 		return nil, err
 	}
@@ -126,13 +185,13 @@ func startLocal(ctx context.Context, ddbPort, motoPort, gwPort int, logOut io.Wr
 			routes = append(routes, gateway.Route{Method: m, Path: w.Path, Handler: h})
 		}
 	}
-	if err := ls.startFakeAXpay(ctx, filepath.Join(root, localSecretsFile)); err != nil {
+	if err := ls.startFakeAXpay(ctx, filepath.Join(root, localSecretsFile), ports.AXpay); err != nil {
 		return fail(err)
 	}
-	if err := ls.startFakeChainStatus(ctx); err != nil {
+	if err := ls.startFakeChainStatus(ctx, ports.Chain); err != nil {
 		return fail(err)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(gwPort))
+	l, err := listen(ports.Gateway, "PAYHOOKS_PORT")
 	if err != nil {
 		return fail(err)
 	}
@@ -162,8 +221,12 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	ports := configuredPorts()
+	if err := ports.checkFree(); err != nil {
+		return err
+	}
 	fmt.Fprintln(stdout, "payhooks: starting DynamoDB Local and moto...")
-	ls, err := startLocal(ctx, dynamoPort(), motoPort(), gatewayPort(), stderr)
+	ls, err := startLocal(ctx, ports, stderr)
 	if err != nil {
 		return err
 	}

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -22,7 +24,7 @@ func TestLocalGatewayEverySample(t *testing.T) {
 		t.Skip("starts a local stack")
 	}
 	ctx := context.Background()
-	ls, err := startLocal(ctx, 0, 0, 0, io.Discard)
+	ls, err := startLocal(ctx, localPorts{}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,5 +70,31 @@ func TestLocalGatewayEverySample(t *testing.T) {
 	}
 	if rows := strings.Count(out.String(), "published"); rows != sent {
 		t.Fatalf("payhooks events lists %d published events, want %d:\n%s", rows, sent, out.String())
+	}
+}
+
+// A second `payhooks run` refuses a taken port before it starts or provisions anything,
+// and names the variable that moves it.
+func TestRunRefusesTakenPorts(t *testing.T) {
+	all := []string{"PAYHOOKS_PORT", "PAYHOOKS_DYNAMODB_PORT", "PAYHOOKS_MOTO_PORT", "PAYHOOKS_AXPAY_PORT", "PAYHOOKS_CHAINSTATUS_PORT"}
+	for _, variable := range all {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range all {
+			p, _ := devstack.FreePort()
+			t.Setenv(v, strconv.Itoa(p))
+		}
+		t.Setenv(variable, strconv.Itoa(l.Addr().(*net.TCPAddr).Port))
+		var out, errOut bytes.Buffer
+		code := runMain(context.Background(), []string{"run"}, &out, &errOut)
+		l.Close()
+		if code == 0 || !strings.Contains(errOut.String(), variable+"=") || !strings.Contains(errOut.String(), "is taken") {
+			t.Errorf("%s taken: exit %d, %q", variable, code, errOut.String())
+		}
+		if strings.Contains(out.String(), "starting") {
+			t.Errorf("%s taken: started anyway: %q", variable, out.String())
+		}
 	}
 }
