@@ -7,6 +7,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -29,7 +31,7 @@ func listEvents(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	since := fs.Duration("since", 0, "only events received within this long (e.g. 2h)")
 	fromS := fs.String("from", "", "only events received at or after this: RFC 3339, a date, or a duration ago (2h)")
 	toS := fs.String("to", "", "only events received at or before this: RFC 3339, a date, or a duration ago (2h)")
-	limit := fs.Int("limit", 100, "at most this many")
+	limit := fs.Int("limit", 100, "at most this many, the earliest received in the window, across providers")
 	asJSON := fs.Bool("json", false, "print each event's full JSON")
 	endpoint := fs.String("endpoint", dynamoEndpoint(), "DynamoDB endpoint")
 	table := fs.String("table", localTable, "table name")
@@ -79,6 +81,12 @@ func listEvents(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			return err
 		}
 		all = append(all, evs...)
+	}
+	// Each provider's list holds its first --limit in the window, so together they hold the
+	// first --limit overall: one list by time, whatever the provider.
+	slices.SortStableFunc(all, func(a, b store.StoredEvent) int { return strings.Compare(a.ReceivedAt, b.ReceivedAt) })
+	if *limit > 0 && len(all) > *limit {
+		all = all[:*limit]
 	}
 	if *asJSON {
 		for _, e := range all {

@@ -4,11 +4,14 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"sort"
+	"strings"
 	"syscall"
 )
 
@@ -35,7 +38,7 @@ func main() {
 }
 
 func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 || isHelpFlag(args[0]) || args[0] == "help" {
 		usage(stderr)
 		if len(args) == 0 {
 			return 2
@@ -49,6 +52,15 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if err := cmd.run(ctx, args[1:], stdout, stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0 // -h/--help: the flag set printed the usage
+		}
+		// Commands that take a provider or a subcommand first answer a help flag there with
+		// their usage line: asked for, so not a failure.
+		if len(args) > 1 && isHelpFlag(args[1]) && strings.HasPrefix(err.Error(), "usage: ") {
+			fmt.Fprintln(stderr, err)
+			return 0
+		}
 		fmt.Fprintf(stderr, "payhooks %s: %v\n", args[0], err)
 		return 1
 	}
@@ -66,3 +78,16 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-14s %s\n", n, commands[n].summary)
 	}
 }
+
+// isTerminal reports whether w is a terminal, where a redrawn progress bar makes sense (in
+// a pipe or a log file it is noise).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+func isHelpFlag(a string) bool { return a == "-h" || a == "-help" || a == "--help" }

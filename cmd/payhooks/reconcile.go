@@ -93,6 +93,10 @@ func printReconcile(w io.Writer, r reconcile.Result) {
 	fmt.Fprintf(w, "pages               %d\nfetched             %d\nrepeated            %d\nalready_known       %d\nreconciled_missing  %d\n"+
 		"recovered           %d\nunsupported         %d\nwebhook_failed      %d\ninvalid             %d\n",
 		r.Pages, r.Fetched, r.Repeated, r.AlreadyKnown, r.ReconciledMissing, r.Recovered, r.Unsupported, r.WebhookFailed, r.InvalidTotal())
+	if r.WebhookFailed > 0 {
+		fmt.Fprintln(w, "                    webhook_failed: AXpay lists these with webhookStatus FAILED (its webhook to us\n"+
+			"                    failed; this poll stored them). Check the webhook URL and API key AXpay has.")
+	}
 	if !r.Cursor.IsZero() {
 		fmt.Fprintf(w, "cursor              %s\n", r.Cursor.UTC().Format(time.RFC3339Nano))
 	}

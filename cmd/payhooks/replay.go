@@ -57,7 +57,7 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	dlq := fs.Bool("dlq", false, "redrive: move every message of the dead-letter queue back to the queue")
 	maxN := fs.Int("max", 0, "with --dlq: at most this many messages (0: all)")
 	dry := fs.Bool("dry-run", false, "list what would be sent, send nothing")
-	noBar := fs.Bool("no-progress", false, "no progress bar on stderr")
+	noBar := fs.Bool("no-progress", false, "no progress bar on stderr (drawn only when stderr is a terminal)")
 	endpoint := fs.String("endpoint", dynamoEndpoint(), "DynamoDB endpoint")
 	moto := fs.String("moto", motoEndpoint(), "moto endpoint (SQS)")
 	table := fs.String("table", localTable, "table name")
@@ -121,9 +121,9 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return err
 		}
 	}
-	progress := replay.Bar(stderr)
-	if *noBar {
-		progress = nil
+	var progress func(done, total int)
+	if !*noBar && isTerminal(stderr) {
+		progress = replay.Bar(stderr)
 	}
 
 	var res replay.Result

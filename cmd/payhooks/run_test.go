@@ -98,3 +98,18 @@ func TestRunRefusesTakenPorts(t *testing.T) {
 		}
 	}
 }
+
+// `payhooks <command> --help` (and -h) prints usage and exits 0, for every command.
+func TestHelpExitsZero(t *testing.T) {
+	for name := range commands {
+		for _, h := range []string{"--help", "-h"} {
+			var out, errOut bytes.Buffer
+			if code := runMain(context.Background(), []string{name, h}, &out, &errOut); code != 0 {
+				t.Errorf("payhooks %s %s: exit %d: %s", name, h, code, errOut.String())
+			}
+		}
+	}
+	if code := runMain(context.Background(), []string{"--help"}, io.Discard, io.Discard); code != 0 {
+		t.Errorf("payhooks --help: exit %d", code)
+	}
+}
