@@ -57,7 +57,8 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	dlq := fs.Bool("dlq", false, "redrive: move every message of the dead-letter queue back to the queue")
 	maxN := fs.Int("max", 0, "with --dlq: at most this many messages (0: all)")
 	dry := fs.Bool("dry-run", false, "list what would be sent, send nothing")
-	noBar := fs.Bool("no-progress", false, "no progress bar on stderr (drawn only when stderr is a terminal)")
+	noBar := fs.Bool("no-progress", false, "no progress bar on stderr")
+	bar := fs.Bool("progress", false, "a progress bar on stderr even when it is no terminal (by default only on one)")
 	endpoint := fs.String("endpoint", dynamoEndpoint(), "DynamoDB endpoint")
 	moto := fs.String("moto", motoEndpoint(), "moto endpoint (SQS)")
 	table := fs.String("table", localTable, "table name")
@@ -122,7 +123,7 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 	}
 	var progress func(done, total int)
-	if !*noBar && isTerminal(stderr) {
+	if !*noBar && (*bar || isTerminal(stderr)) {
 		progress = replay.Bar(stderr)
 	}
 

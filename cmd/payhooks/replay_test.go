@@ -223,12 +223,16 @@ func TestReplayAgainstLocalStack(t *testing.T) {
 		s := newStack(t)
 		ev := s.ingest(t, "cxtn", "ref-1", time.Now())
 		s.drain(t, s.qs.URL)
-		out, errOut := s.run(t, "--provider", "cxtn", "--from", "1h", "--dry-run")
+		out, errOut := s.run(t, "--provider", "cxtn", "--from", "1h", "--dry-run", "--progress")
 		if !strings.Contains(out, "would_send") || !strings.Contains(out, ev.ID) || !strings.Contains(out, "1 would be sent") {
 			t.Fatalf("output:\n%s", out)
 		}
 		if !strings.Contains(errOut, "] 1/1") {
 			t.Fatalf("no progress bar on stderr: %q", errOut)
+		}
+		// Into a pipe or a file (not a terminal) no bar is drawn unless asked for.
+		if _, errOut := s.run(t, "--provider", "cxtn", "--from", "1h", "--dry-run"); strings.Contains(errOut, "1/1") {
+			t.Fatalf("progress bar drawn into a buffer: %q", errOut)
 		}
 		if n := len(s.drain(t, s.qs.URL)); n != 0 {
 			t.Fatalf("dry run published %d", n)
@@ -300,7 +304,7 @@ func TestReplayAgainstLocalStack(t *testing.T) {
 		if got := len(s.drain(t, s.qs.URL)); got != 0 {
 			t.Fatalf("dry run sent %d", got)
 		}
-		out, errOut := s.run(t, "--dlq")
+		out, errOut := s.run(t, "--dlq", "--progress")
 		if !strings.Contains(out, fmt.Sprintf("replayed %d,", n)) || !strings.Contains(errOut, fmt.Sprintf("%d/%d", n, n)) {
 			t.Fatalf("output:\n%s\nstderr %q", out, errOut)
 		}
