@@ -200,6 +200,9 @@ func TestDuplicatePaths(t *testing.T) {
 		`{"d":[{"c":1},{"c":1,"c":2}]}`:       "d[].c: duplicate member",
 		`{"d":{"l":[[{"k":1,"k":1}]]}}`:       "d.l[][].k: duplicate member",
 		`{"d":{"x":1,"x":{"secret":"4111"}}}`: "d.x: duplicate member",
+		`{"":1,"":2}`:                         ": duplicate member",
+		`{"t":{"":"","":9}}`:                  "t.: duplicate member",
+		`{"t":[{"":1,"":2}]}`:                 "t[].: duplicate member",
 	} {
 		_, err := kit.Parse([]byte(body))
 		if err == nil || !strings.HasSuffix(err.Error(), want) {
