@@ -51,7 +51,7 @@ func axsLink(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	env := fs.String("env", "", "uat or production (default: the secret's linkBaseUrl, else uat)")
 	baseURL := fs.String("base-url", "", "checkout base URL, overriding --env")
 	file := fs.String("secrets", localSecretsFile, "secrets file mapping names to documents")
-	name := fs.String("secret-name", "payhooks/axs", "name of the AXS secret in the file")
+	name := fs.String("secret-name", secrets.Name(axs.Name), "name of the AXS secret in the file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/payhooks/payhooks/shared/lambda/app"
 	"github.com/payhooks/payhooks/shared/pipeline/webhook"
+	"github.com/payhooks/payhooks/shared/platform/secrets"
 	"github.com/payhooks/payhooks/shared/poller/chainstatus/chainstatustest"
 	"github.com/payhooks/payhooks/shared/provider/axpay"
 	"github.com/payhooks/payhooks/shared/provider/axpay/axpaytest"
@@ -52,7 +53,7 @@ func (ls *localServer) startFakeAXpay(ctx context.Context, secretsFile string, p
 	if err := json.Unmarshal(b, &docs); err != nil {
 		return err
 	}
-	cfg, err := axpay.ParseConfig(docs["payhooks/axpay"])
+	cfg, err := axpay.ParseConfig(docs[secrets.Name(axpay.Name)])
 	if err != nil {
 		return err
 	}
