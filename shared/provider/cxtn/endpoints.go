@@ -11,6 +11,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/payhooks/payhooks/shared/support/httpapi"
 )
 
 // DefaultBaseURL is the integration host the doc's example calls; production differs and
@@ -82,17 +84,6 @@ type Result struct {
 
 // ErrInvalidArgument rejects a call before anything is sent.
 var ErrInvalidArgument = errors.New("cxtn: invalid argument")
-
-// HTTPError is a non-2xx answer.
-type HTTPError struct {
-	Op         string
-	StatusCode int
-	Body       string // truncated
-}
-
-func (e *HTTPError) Error() string {
-	return fmt.Sprintf("cxtn %s: HTTP %d: %s", e.Op, e.StatusCode, e.Body)
-}
 
 // APIError is a 2xx answer whose ApiStatus is not IsValid.
 type APIError struct {
@@ -231,7 +222,7 @@ func (c *Client) do(ctx context.Context, op, method, path string, in any) (*Resu
 		return nil, fmt.Errorf("cxtn %s: read response: %w", op, err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, &HTTPError{Op: op, StatusCode: resp.StatusCode, Body: snippet(raw)}
+		return nil, httpapi.NewStatusError("cxtn "+op, resp, raw, time.Now())
 	}
 	return parseResult(op, raw)
 }
@@ -272,12 +263,4 @@ func parseResult(op string, raw []byte) (*Result, error) {
 		}
 	}
 	return res, nil
-}
-
-func snippet(b []byte) string {
-	s := strings.TrimSpace(string(b))
-	if len(s) > 512 {
-		s = s[:512] + "..."
-	}
-	return s
 }

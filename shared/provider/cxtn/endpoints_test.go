@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/payhooks/payhooks/shared/support/httpapi"
 )
 
 const bearer = "test-bearer-token-NOT-REAL"
@@ -110,9 +112,9 @@ func TestEndpointErrors(t *testing.T) {
 	t.Run("http error", func(t *testing.T) {
 		srv, _ := fakeCXTN(t, list, http.StatusUnauthorized, `{"message":"Authorization has been denied"}`)
 		_, err := (&Client{BaseURL: srv.URL, Token: bearer}).List(context.Background())
-		var he *HTTPError
-		if !errors.As(err, &he) || he.StatusCode != 401 || !strings.Contains(he.Body, "denied") {
-			t.Fatalf("err = %v, want HTTPError 401", err)
+		var he *httpapi.StatusError
+		if !errors.As(err, &he) || !errors.Is(err, httpapi.ErrUnauthorized) || !strings.Contains(he.Message, "denied") {
+			t.Fatalf("err = %v, want StatusError 401", err)
 		}
 		if strings.Contains(err.Error(), bearer) {
 			t.Fatal("error reveals the bearer token")

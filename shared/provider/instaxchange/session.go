@@ -12,8 +12,10 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/payhooks/payhooks/shared/platform/secrets"
+	"github.com/payhooks/payhooks/shared/support/httpapi"
 	"github.com/payhooks/payhooks/shared/support/redact"
 )
 
@@ -84,16 +86,6 @@ func (e *FieldError) Unwrap() error { return ErrInvalidSession }
 
 // ErrNoSessionID reports a 2xx answer in which no session id was found.
 var ErrNoSessionID = errors.New("instaxchange session: no session id in the answer")
-
-// SessionAPIError is a non-2xx answer of the session API.
-type SessionAPIError struct {
-	StatusCode int
-	Message    string // the answer's message or error text, or the start of its body
-}
-
-func (e *SessionAPIError) Error() string {
-	return fmt.Sprintf("instaxchange session: API answered %d: %s", e.StatusCode, e.Message)
-}
 
 var (
 	positiveDecimal = regexp.MustCompile(`^(0|[1-9][0-9]*)(\.[0-9]+)?$`)
@@ -295,7 +287,7 @@ func (c *SessionClient) CreateSession(ctx context.Context, req SessionRequest) (
 		return Session{}, fmt.Errorf("instaxchange session: read answer: %w", err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return Session{}, &SessionAPIError{StatusCode: resp.StatusCode, Message: apiMessage(raw)}
+		return Session{}, httpapi.NewStatusError("instaxchange session", resp, raw, time.Now())
 	}
 	id := sessionID(raw)
 	if id == "" {
@@ -331,19 +323,4 @@ func sessionID(raw []byte) string {
 		}
 	}
 	return ""
-}
-
-func apiMessage(raw []byte) string {
-	var m map[string]any
-	if json.Unmarshal(raw, &m) == nil {
-		for _, k := range []string{"message", "error", "msg"} {
-			if s, ok := m[k].(string); ok && s != "" {
-				return redact.Snippet(s, 200)
-			}
-		}
-	}
-	if len(raw) == 0 {
-		return "(empty body)"
-	}
-	return redact.Snippet(string(raw), 200)
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/payhooks/payhooks/shared/platform/secrets"
+	"github.com/payhooks/payhooks/shared/support/httpapi"
 )
 
 func validReceiving() SessionRequest {
@@ -185,15 +186,15 @@ func TestCreateSession(t *testing.T) {
 		check  func(error) bool
 	}{
 		{400, `{"message":"toAmount too small"}`, func(err error) bool {
-			var ae *SessionAPIError
+			var ae *httpapi.StatusError
 			return errors.As(err, &ae) && ae.StatusCode == 400 && ae.Message == "toAmount too small"
 		}},
 		{401, ``, func(err error) bool {
-			var ae *SessionAPIError
-			return errors.As(err, &ae) && ae.StatusCode == 401 && ae.Message == "(empty body)"
+			var ae *httpapi.StatusError
+			return errors.As(err, &ae) && ae.StatusCode == 401 && ae.Message == ""
 		}},
 		{502, `<html>bad gateway</html>`, func(err error) bool {
-			var ae *SessionAPIError
+			var ae *httpapi.StatusError
 			return errors.As(err, &ae) && strings.Contains(ae.Message, "bad gateway")
 		}},
 		{200, `{"ok":true}`, func(err error) bool { return errors.Is(err, ErrNoSessionID) }},
