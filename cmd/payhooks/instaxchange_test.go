@@ -12,7 +12,6 @@ import (
 
 	"github.com/payhooks/payhooks/shared/pipeline/event"
 	"github.com/payhooks/payhooks/shared/pipeline/ingest"
-	"github.com/payhooks/payhooks/shared/pipeline/queue"
 	"github.com/payhooks/payhooks/shared/pipeline/store"
 	"github.com/payhooks/payhooks/shared/platform/secrets"
 	"github.com/payhooks/payhooks/shared/poller/chainstatus/chainstatustest"
@@ -128,8 +127,7 @@ func TestReconcileInstaXchangeAgainstLocalStack(t *testing.T) {
 		t.Fatal(err)
 	}
 	ev.Stamp(time.Now(), event.OriginWebhook)
-	in := &ingest.Ingester{Store: &store.Store{Client: clients.DynamoDB, Table: res.Table},
-		Publisher: &queue.Publisher{Client: clients.SQS, QueueURL: res.Queues.URL}}
+	in := &ingest.Ingester{Store: &store.Store{Client: clients.DynamoDB, Table: res.Table}}
 	if _, err := in.Ingest(ctx, &ev); err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -13,7 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/payhooks/payhooks/shared/pipeline/ingest"
+	"github.com/payhooks/payhooks/shared/pipeline/publisher"
 	"github.com/payhooks/payhooks/shared/pipeline/queue"
 	"github.com/payhooks/payhooks/shared/pipeline/store"
 	"github.com/payhooks/payhooks/shared/tooling/devstack"
@@ -143,7 +144,7 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 
 	st := &store.Store{Client: c.DynamoDB, Table: *table}
 	pub := &queue.Replayer{Publisher: &queue.Publisher{Client: c.SQS, QueueURL: *queueURL}}
-	r := &replay.Replayer{Store: st, Publisher: &ingest.Ingester{Store: st, Publisher: pub}, DryRun: *dry, Progress: progress}
+	r := &replay.Replayer{Store: st, Publisher: &publisher.Publisher{Store: st, Queue: pub, Log: slog.New(slog.NewJSONHandler(io.Discard, nil))}, DryRun: *dry, Progress: progress}
 	var evs []store.StoredEvent
 	var missing []replay.Item
 	if len(ids) > 0 {

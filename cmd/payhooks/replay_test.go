@@ -17,6 +17,7 @@ import (
 	"github.com/payhooks/payhooks/shared/pipeline/event"
 	"github.com/payhooks/payhooks/shared/pipeline/event/eventtest"
 	"github.com/payhooks/payhooks/shared/pipeline/ingest"
+	"github.com/payhooks/payhooks/shared/pipeline/publisher"
 	"github.com/payhooks/payhooks/shared/pipeline/queue"
 	"github.com/payhooks/payhooks/shared/pipeline/store"
 	"github.com/payhooks/payhooks/shared/support/money"
@@ -108,9 +109,18 @@ func (s *replayStack) ingest(t *testing.T, provider, ref string, at time.Time) e
 		Details: map[string]any{"origin": "webhook", "note": "a<b"},
 	}
 	ev.Stamp(at, event.OriginWebhook)
-	in := &ingest.Ingester{Store: s.st, Publisher: &queue.Publisher{Client: s.c.SQS, QueueURL: s.qs.URL}}
+	in := &ingest.Ingester{Store: s.st}
 	if out, err := in.Ingest(context.Background(), &ev); err != nil || out != ingest.Stored {
 		t.Fatalf("ingest %s: %v %v", ev.ID, out, err)
+	}
+	// What the stream's publisher does with it.
+	se, err := s.st.GetEvent(context.Background(), ev.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := &publisher.Publisher{Store: s.st, Queue: &queue.Publisher{Client: s.c.SQS, QueueURL: s.qs.URL}}
+	if err := pub.Publish(context.Background(), []store.StoredEvent{se})[0]; err != nil {
+		t.Fatal(err)
 	}
 	return ev
 }
@@ -269,7 +279,7 @@ func TestReplayAgainstLocalStack(t *testing.T) {
 		s := newStack(t)
 		ev := event.Event{ID: "axs:odd", Provider: "axs", Type: event.TypeUnsupported, Status: event.Pending, ObjectRef: "odd"}
 		ev.Stamp(time.Now(), event.OriginWebhook)
-		in := &ingest.Ingester{Store: s.st, Publisher: &queue.Publisher{Client: s.c.SQS, QueueURL: s.qs.URL}}
+		in := &ingest.Ingester{Store: s.st}
 		if _, err := in.Ingest(context.Background(), &ev); err != nil {
 			t.Fatal(err)
 		}
@@ -291,7 +301,7 @@ func TestReplayAgainstLocalStack(t *testing.T) {
 				Status: event.Failed, ObjectRef: fmt.Sprintf("obj-%d", i%3)}
 			ev.Stamp(time.Now(), event.OriginWebhook)
 			body, _ := ev.Marshal()
-			if err := (&queue.Publisher{Client: s.c.SQS, QueueURL: s.qs.DLQURL}).Publish(context.Background(), &ev, body); err != nil {
+			if err := (&queue.Publisher{Client: s.c.SQS, QueueURL: s.qs.DLQURL}).Publish(context.Background(), dlqMessage(&ev, body)); err != nil {
 				t.Fatal(err)
 			}
 			want = append(want, ev.ID)
@@ -334,7 +344,7 @@ func TestReplayAgainstLocalStack(t *testing.T) {
 		ev := event.Event{ID: "axpay:stuck", Provider: "axpay", Type: "payment.failed", Status: event.Failed, ObjectRef: "o"}
 		ev.Stamp(time.Now(), event.OriginWebhook)
 		body, _ := ev.Marshal()
-		if err := (&queue.Publisher{Client: s.c.SQS, QueueURL: s.qs.DLQURL}).Publish(context.Background(), &ev, body); err != nil {
+		if err := (&queue.Publisher{Client: s.c.SQS, QueueURL: s.qs.DLQURL}).Publish(context.Background(), dlqMessage(&ev, body)); err != nil {
 			t.Fatal(err)
 		}
 		args := []string{"replay", "--dlq", "--max", "1", "--endpoint", s.dynamo, "--moto", s.moto, "--table", s.table,
@@ -355,4 +365,8 @@ func TestReplayAgainstLocalStack(t *testing.T) {
 			t.Fatalf("DLQ holds %s messages (visible+in flight), want the one that failed", total)
 		}
 	})
+}
+
+func dlqMessage(ev *event.Event, body []byte) queue.Message {
+	return queue.Message{EventID: ev.ID, Provider: ev.Provider, ObjectRef: ev.ObjectRef, Type: ev.Type, Body: body}
 }

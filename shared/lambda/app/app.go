@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/payhooks/payhooks/shared/pipeline/ingest"
+	"github.com/payhooks/payhooks/shared/pipeline/publisher"
 	"github.com/payhooks/payhooks/shared/pipeline/queue"
 	"github.com/payhooks/payhooks/shared/pipeline/store"
 	"github.com/payhooks/payhooks/shared/pipeline/webhook"
@@ -90,7 +91,8 @@ type Deps struct {
 	DynamoDB  *dynamodb.Client
 	SQS       *sqs.Client
 	Store     *store.Store
-	Publisher *queue.Publisher
+	Queue     *queue.Publisher
+	Publisher *publisher.Publisher // what the stream, the repair path and replays publish through
 	Ingester  *ingest.Ingester
 	Secrets   secrets.Source
 	Log       *slog.Logger
@@ -133,9 +135,10 @@ func New(cfg aws.Config, s Settings, log *slog.Logger) *Deps {
 		}
 	})
 	d.Store = &store.Store{Client: d.DynamoDB, Table: s.Table, Retention: s.Retention}
-	d.Publisher = &queue.Publisher{Client: d.SQS, QueueURL: s.QueueURL}
-	d.Ingester = &ingest.Ingester{Store: d.Store, Publisher: d.Publisher}
+	d.Queue = &queue.Publisher{Client: d.SQS, QueueURL: s.QueueURL}
+	d.Ingester = &ingest.Ingester{Store: d.Store}
 	d.Metrics = metrics.New(os.Stdout)
+	d.Publisher = &publisher.Publisher{Store: d.Store, Queue: d.Queue, Log: log, Metrics: d.Metrics}
 	var src secrets.Source
 	if s.SecretsFile != "" {
 		src = secrets.File{Path: s.SecretsFile}

@@ -1,25 +1,28 @@
-// Package sweeperfn wires the scheduled outbox sweeper Lambda.
+// Package sweeperfn wires the scheduled repair run: it publishes what the stream could
+// not (see shared/pipeline/outbox) and quarantines what keeps failing.
 package sweeperfn
 
 import (
 	"context"
 	"time"
 
-	"github.com/payhooks/payhooks/shared/lambda/app"
-
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/payhooks/payhooks/shared/lambda/app"
 	"github.com/payhooks/payhooks/shared/pipeline/outbox"
 )
 
-// Sweeper assembles the sweeper. MinAge leaves young events to the webhook
-// invocation that is still publishing them.
+// MinAge leaves young events to the stream, whose publisher normally sends them within
+// a second; the repair run is for what is minutes old.
+const MinAge = 2 * time.Minute
+
+// Sweeper assembles the repair run.
 func Sweeper(d *app.Deps) *outbox.Sweeper {
-	return &outbox.Sweeper{Store: d.Store, Publisher: d.Ingester, Log: d.Log, MinAge: time.Minute}
+	return &outbox.Sweeper{Store: d.Store, Publisher: d.Publisher, Log: d.Log, MinAge: MinAge}
 }
 
-// Run is the whole main of the scheduled outbox sweeper.
+// Run is the whole main of the scheduled repair function.
 func Run() {
 	d := app.Must(app.FromEnv(context.Background()))
 	sw := Sweeper(d)
@@ -27,8 +30,10 @@ func Run() {
 		res, err := sw.Run(ctx)
 		d.Metrics.Add("outbox_published", float64(res.Published), nil)
 		d.Metrics.Add("outbox_failed", float64(res.Failed), nil)
+		d.Metrics.Add("outbox_quarantined", float64(res.Quarantined), nil)
 		d.Metrics.Add("outbox_oldest_age_seconds", res.OldestAge.Seconds(), nil)
-		d.Log.Info("outbox sweep", "published", res.Published, "failed", res.Failed, "oldest_age_s", res.OldestAge.Seconds())
+		d.Log.Info("outbox sweep", "published", res.Published, "failed", res.Failed, "quarantined", res.Quarantined,
+			"oldest_age_s", res.OldestAge.Seconds(), "queue_down", res.QueueDown)
 		return err
 	})
 }

@@ -64,6 +64,18 @@ type Event struct {
 	Origin          Origin          `json:"origin"`
 	Details         map[string]any  `json:"details,omitempty"`
 	Raw             json.RawMessage `json:"raw,omitempty"`
+
+	// Set by the publisher, never stored in the payload: see Delivery.
+	Sequence int64     `json:"sequence,omitempty"`
+	Conflict *Conflict `json:"conflict,omitempty"`
+}
+
+// Conflict says that an event contradicts the terminal state already recorded for its
+// object (a DECLINED after a SUCCESS for one transaction). The event is still stored and
+// published, but the object's state stays where it was; consumers branch on this field.
+type Conflict struct {
+	RecordedStatus  Status `json:"recordedStatus"`
+	RecordedEventID string `json:"recordedEventId"`
 }
 
 // Publishable reports whether consumers should see the event.

@@ -30,7 +30,7 @@ func sample(id string, st event.Status) *event.Event {
 
 func TestIngestOnceUnderConcurrency(t *testing.T) {
 	env := stacktest.New(t)
-	in := &ingest.Ingester{Store: env.Store, Publisher: env.Publisher}
+	in := env.Ingester()
 	ctx := context.Background()
 	out, err := in.Ingest(ctx, sample("instaxchange:tx-1:completed", event.Succeeded))
 	if err != nil || out != ingest.Stored {
@@ -66,13 +66,14 @@ func TestIngestOnceUnderConcurrency(t *testing.T) {
 
 func TestLateNonTerminalDoesNotRegress(t *testing.T) {
 	env := stacktest.New(t)
-	in := &ingest.Ingester{Store: env.Store, Publisher: env.Publisher}
+	in := env.Ingester()
 	ctx := context.Background()
 	for _, ev := range []*event.Event{sample("a:completed", event.Succeeded), sample("a:pending", event.Pending)} {
 		if _, err := in.Ingest(ctx, ev); err != nil {
 			t.Fatal(err)
 		}
 	}
+	env.Sync(t) // the publisher advances the state
 	st, err := env.Store.GetState(ctx, "instaxchange", "tx-1")
 	if err != nil {
 		t.Fatal(err)
@@ -90,7 +91,7 @@ func TestLateNonTerminalDoesNotRegress(t *testing.T) {
 
 func TestHugeTextIsCutNotTheEvent(t *testing.T) {
 	env := stacktest.New(t)
-	in := &ingest.Ingester{Store: env.Store, Publisher: env.Publisher}
+	in := env.Ingester()
 	ev := sample("big:1", event.Succeeded)
 	ev.Raw = json.RawMessage(`{"blob":"` + strings.Repeat("x", 260<<10) + `"}`)
 	if out, err := in.Ingest(context.Background(), ev); err != nil || out != ingest.Stored {
@@ -105,7 +106,7 @@ func TestHugeTextIsCutNotTheEvent(t *testing.T) {
 
 func TestHugeRawAndDetailsAreCutToo(t *testing.T) {
 	env := stacktest.New(t)
-	in := &ingest.Ingester{Store: env.Store, Publisher: env.Publisher}
+	in := env.Ingester()
 	ev := sample("big:2", event.Succeeded)
 	ev.Raw = json.RawMessage(`{"blob":"` + strings.Repeat("x", 120<<10) + `"}`)
 	ev.Details = map[string]any{"additionalData": strings.Repeat("y", 210<<10)}

@@ -1,96 +1,167 @@
-// Package outbox publishes events that were stored but never confirmed on the queue: a
-// crash between store and publish, or an SQS outage that outlasted the provider's retries.
+// Package outbox is the repair path: it publishes events that were stored but never
+// confirmed on the queue, which the stream could not deliver (the publisher's retries ran
+// out during an SQS outage, or stream records older than 24 h), and quarantines an event
+// that keeps failing, so it never holds back the ones behind it.
 package outbox
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 	"time"
 
-	"github.com/payhooks/payhooks/shared/pipeline/event"
+	"github.com/payhooks/payhooks/shared/pipeline/publisher"
 	"github.com/payhooks/payhooks/shared/pipeline/store"
 )
 
-// Store is what the sweeper reads.
+// Store is what the sweeper reads and records.
 type Store interface {
-	Pending(ctx context.Context, before time.Time, limit int32, start store.PageKey) ([]store.StoredEvent, store.PageKey, error)
+	Pending(ctx context.Context, shard int, quarantined bool, before time.Time, limit int32, start store.PageKey) ([]string, store.PageKey, error)
+	GetEvent(ctx context.Context, id string) (store.StoredEvent, error)
+	RecordFailure(ctx context.Context, id, reason string) (quarantined bool, err error)
 }
 
-// Republisher sends a stored payload and marks it published.
-type Republisher interface {
-	Republish(ctx context.Context, ev *event.Event, payload []byte) error
+// Publisher publishes stored events (*publisher.Publisher).
+type Publisher interface {
+	Publish(ctx context.Context, evs []store.StoredEvent) []error
 }
 
-// Sweeper drains the outbox index.
+// Sweeper walks the pending shards.
 type Sweeper struct {
 	Store     Store
-	Publisher Republisher
+	Publisher Publisher
 	Log       *slog.Logger
 	Now       func() time.Time
-	MinAge    time.Duration // leave events this young to the webhook still handling them
-	Batch     int32
-	MaxPerRun int
+	MinAge    time.Duration // leave events this young to the stream
+	Batch     int32         // events per page of one shard
+	MaxPerRun int           // events tried per run
 }
 
 // Result counts one run.
 type Result struct {
-	Published, Failed int
-	OldestAge         time.Duration
+	Published, Failed, Quarantined int
+	OldestAge                      time.Duration
+	QueueDown                      bool // the run stopped early: nothing could be sent
 }
 
-// Run publishes pending events older than MinAge until none is left, the run's budget is
-// spent, or ctx ends. It may race a webhook retry publishing the same event: both send
-// the same deduplication id, so SQS FIFO keeps one message.
+type failure struct {
+	id, reason string
+	permanent  bool
+}
+
+// Run publishes pending events older than MinAge, taking one page from each shard in
+// turn, until none is left, the run's budget is spent, or ctx nears its end. An event
+// that fails is left for the next run, not retried here; its try is counted only when the
+// failure is its own (SQS refused it, its payload is unusable) or when other events went
+// out in the same run, so an outage never quarantines healthy events. After
+// store.MaxPublishAttempts counted tries it is quarantined.
 func (s *Sweeper) Run(ctx context.Context) (Result, error) {
-	now := time.Now
-	if s.Now != nil {
-		now = s.Now
-	}
-	batch, max := s.Batch, s.MaxPerRun
-	if batch == 0 {
-		batch = 25
-	}
-	if max == 0 {
-		max = 1000
-	}
 	var res Result
-	cutoff := now().Add(-s.MinAge)
-	// One pass over the index per run: an event that fails is left for the next run
-	// instead of being retried here, so a few poisoned events cannot stall the rest.
-	var start store.PageKey
-	for res.Published+res.Failed < max {
-		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < 2*time.Second {
-			break
-		}
-		evs, next, err := s.Store.Pending(ctx, cutoff, batch, start)
-		if err != nil {
-			return res, err
-		}
-		for _, se := range evs {
-			var ev event.Event
-			if err := json.Unmarshal(se.Payload, &ev); err != nil {
-				res.Failed++
-				s.log().Error("outbox event is not valid JSON", "event_id", se.ID, "reason", "bad_payload", "error", err.Error())
-				continue
-			}
-			if t, err := time.Parse(time.RFC3339Nano, se.ReceivedAt); err == nil && now().Sub(t) > res.OldestAge {
-				res.OldestAge = now().Sub(t)
-			}
-			if err := s.Publisher.Republish(ctx, &ev, se.Payload); err != nil {
-				res.Failed++
-				s.log().Error("outbox publish failed", "event_id", se.ID, "reason", "publish_failed", "error", err.Error())
-				continue
-			}
-			res.Published++
-			s.log().Info("outbox published", "event_id", se.ID, "provider", se.Provider, "outcome", "recovered")
-		}
-		if next == nil {
-			break
-		}
-		start = next
+	now := s.now()
+	cutoff := now.Add(-s.MinAge)
+	budget := s.MaxPerRun
+	if budget == 0 {
+		budget = 1000
 	}
-	return res, nil
+	starts := make([]store.PageKey, store.Shards)
+	done := make([]bool, store.Shards)
+	var failed []failure
+	for left, dry := store.Shards, 0; left > 0 && res.Published+res.Failed < budget && dry < 3; {
+		for sh := 0; sh < store.Shards && res.Published+res.Failed < budget; sh++ {
+			if done[sh] {
+				continue
+			}
+			if dl, ok := ctx.Deadline(); ok && time.Until(dl) < 2*time.Second {
+				return s.finish(ctx, res, failed)
+			}
+			ids, next, err := s.Store.Pending(ctx, sh, false, cutoff, s.batch(), starts[sh])
+			if err != nil {
+				res, _ = s.finish(ctx, res, failed)
+				return res, err
+			}
+			if starts[sh] = next; next == nil {
+				done[sh] = true
+				left--
+			}
+			before := res.Published
+			failed = append(failed, s.publish(ctx, ids, now, &res)...)
+			if len(ids) > 0 && res.Published == before {
+				dry++
+			} else if len(ids) > 0 {
+				dry = 0
+			}
+			if dry >= 3 {
+				res.QueueDown = res.Published == 0
+				break
+			}
+		}
+	}
+	return s.finish(ctx, res, failed)
+}
+
+// publish reads the events' payloads and publishes them.
+func (s *Sweeper) publish(ctx context.Context, ids []string, now time.Time, res *Result) []failure {
+	var evs []store.StoredEvent
+	var failed []failure
+	for _, id := range ids {
+		se, err := s.Store.GetEvent(ctx, id)
+		if err != nil {
+			res.Failed++
+			failed = append(failed, failure{id: id, reason: err.Error()})
+			continue
+		}
+		if t, err := time.Parse(time.RFC3339Nano, se.ReceivedAt); err == nil && now.Sub(t) > res.OldestAge {
+			res.OldestAge = now.Sub(t)
+		}
+		evs = append(evs, se)
+	}
+	for i, err := range s.Publisher.Publish(ctx, evs) {
+		if err == nil {
+			res.Published++
+			s.log().Info("outbox published", "event_id", evs[i].ID, "provider", evs[i].Provider, "outcome", "recovered")
+			continue
+		}
+		res.Failed++
+		failed = append(failed, failure{id: evs[i].ID, reason: err.Error(), permanent: publisher.Permanent(err)})
+	}
+	return failed
+}
+
+// finish counts the tries of the run's failures (see Run) and quarantines the events that
+// have had enough.
+func (s *Sweeper) finish(ctx context.Context, res Result, failed []failure) (Result, error) {
+	var firstErr error
+	for _, f := range failed {
+		if !f.permanent && res.Published == 0 {
+			continue
+		}
+		q, err := s.Store.RecordFailure(ctx, f.id, f.reason)
+		if err != nil {
+			if firstErr == nil {
+				firstErr = err
+			}
+			continue
+		}
+		if q {
+			res.Quarantined++
+			s.log().Error("event quarantined after repeated publish failures", "event_id", f.id,
+				"reason", "quarantined", "attempts", store.MaxPublishAttempts)
+		}
+	}
+	return res, firstErr
+}
+
+func (s *Sweeper) batch() int32 {
+	if s.Batch > 0 {
+		return s.Batch
+	}
+	return 25
+}
+
+func (s *Sweeper) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
 }
 
 func (s *Sweeper) log() *slog.Logger {

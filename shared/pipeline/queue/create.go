@@ -9,9 +9,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 )
 
-// Queues are the URLs of the event queue and its dead-letter queue.
+// Queues are the URLs of the event queue, its dead-letter queue, and the queue where the
+// publisher's event source mapping records stream batches it gave up on.
 type Queues struct {
 	URL, DLQURL, DLQArn string
+	StreamFailuresURL   string
 }
 
 // Create makes the FIFO queue `name` (which must end in .fifo) and its dead-letter queue,
@@ -37,11 +39,22 @@ func Create(ctx context.Context, client *sqs.Client, name string, maxReceives in
 		Attributes: map[string]string{
 			"FifoQueue":         "true",
 			"VisibilityTimeout": "60",
-			"RedrivePolicy":     fmt.Sprintf(`{"deadLetterTargetArn":%q,"maxReceiveCount":%d}`, arn, maxReceives),
+			// High-throughput FIFO: deduplication and throughput are per message group
+			// (one provider object), not per queue.
+			"DeduplicationScope":  "messageGroup",
+			"FifoThroughputLimit": "perMessageGroupId",
+			"RedrivePolicy":       fmt.Sprintf(`{"deadLetterTargetArn":%q,"maxReceiveCount":%d}`, arn, maxReceives),
 		},
 	})
 	if err != nil {
 		return Queues{}, fmt.Errorf("create %s: %w", name, err)
 	}
-	return Queues{URL: *q.QueueUrl, DLQURL: *dlq.QueueUrl, DLQArn: arn}, nil
+	failName := name[:len(name)-len(".fifo")] + "-stream-failures"
+	sf, err := client.CreateQueue(ctx, &sqs.CreateQueueInput{
+		QueueName: aws.String(failName), Attributes: map[string]string{"MessageRetentionPeriod": "1209600"},
+	})
+	if err != nil {
+		return Queues{}, fmt.Errorf("create %s: %w", failName, err)
+	}
+	return Queues{URL: *q.QueueUrl, DLQURL: *dlq.QueueUrl, DLQArn: arn, StreamFailuresURL: *sf.QueueUrl}, nil
 }

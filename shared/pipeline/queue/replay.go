@@ -4,8 +4,6 @@ import (
 	"context"
 	"strconv"
 	"time"
-
-	"github.com/payhooks/payhooks/shared/pipeline/event"
 )
 
 // ReplayDedupID is the deduplication id of a deliberate re-send of eventID at `at`. A replay
@@ -16,21 +14,20 @@ func ReplayDedupID(eventID string, at time.Time) string {
 }
 
 // Replayer publishes events again on purpose (operator replays and DLQ redrives): same
-// message group and attributes as Publisher, its own deduplication id. It satisfies the
-// ingester's Publisher interface, so Ingester.Republish can send through it.
+// message group and attributes as Publisher, its own deduplication id.
 type Replayer struct {
 	Publisher *Publisher
 	Now       func() time.Time
 }
 
-// Publish sends body as a replay of ev.
-func (r *Replayer) Publish(ctx context.Context, ev *event.Event, body []byte) error {
-	return r.Publisher.send(ctx, ev, body, ReplayDedupID(ev.ID, r.now()))
-}
-
-func (r *Replayer) now() time.Time {
+// SendBatch sends msgs as replays.
+func (r *Replayer) SendBatch(ctx context.Context, msgs []Message) []error {
+	at := time.Now()
 	if r.Now != nil {
-		return r.Now()
+		at = r.Now()
 	}
-	return time.Now()
+	for i := range msgs {
+		msgs[i].DedupID = ReplayDedupID(msgs[i].EventID, at)
+	}
+	return r.Publisher.SendBatch(ctx, msgs)
 }

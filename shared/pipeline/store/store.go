@@ -2,19 +2,22 @@
 // state item that only moves forward and the bookkeeping of what has been published.
 //
 // One table, one string hash key `pk`:
-//   - EVENT#<event id>               the event (payload = the exact published JSON)
-//   - STATE#<provider>#<objectRef>   where the provider's object stands
+//   - EVENT#<event id>               the event (payload = the exact stored JSON)
+//   - STATE#<provider>#<objectRef>   where the provider's object stands, and the sequence
+//     number the publisher gave each of its events
 //   - other items (cursors, leases) are owned by the pollers that write them.
 //
-// Sparse global secondary indexes keep the sweepers away from table scans: `outbox` holds
-// only events still waiting to be published, `by-provider` holds only events.
+// A webhook's answer waits for one conditional PutItem. The insert's stream record is the
+// outbox entry: the publisher advances the state, sends the message and marks the event
+// published. Sharded sparse indexes (see table.go) let the repair path and the operator
+// tools find events without a table scan and without a hot key.
 package store
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -34,22 +37,21 @@ type API interface {
 
 // Publish states of a stored event.
 const (
-	PublishPending   = "pending"   // stored, not yet confirmed on the queue
-	PublishPublished = "published" // on the queue
-	PublishSkipped   = "skipped"   // never published (event.unsupported)
+	PublishPending     = "pending"     // stored, not yet confirmed on the queue
+	PublishPublished   = "published"   // on the queue
+	PublishSkipped     = "skipped"     // never published (event.unsupported)
+	PublishQuarantined = "quarantined" // the repair path gave up after MaxPublishAttempts; replay it
 )
 
-// Index names and their keys, shared with template.yaml (a test keeps the two in step).
-const (
-	IndexOutbox      = "outbox"
-	IndexByProvider  = "by-provider"
-	attrOutbox       = "outboxShard"
-	outboxShardValue = "pending"
-)
+// EventKeyPrefix starts the key of an event item: EVENT#<event id>.
+const EventKeyPrefix = "EVENT#"
 
 // ErrUnavailable wraps every DynamoDB failure but ErrItemInvalid: the caller cannot know whether to retry
 // better than the provider can, so the edge answers 503.
 var ErrUnavailable = errors.New("store unavailable")
+
+// ErrNotFound reports a missing item.
+var ErrNotFound = errors.New("not found")
 
 // Store is the DynamoDB event store.
 type Store struct {
@@ -62,51 +64,36 @@ type Store struct {
 type PutResult struct {
 	Created      bool   // this call wrote the event
 	PublishState string // the stored event's publish state
-	Payload      []byte // the stored event JSON (the first delivery's, for a duplicate)
 }
 
-func eventKey(id string) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "EVENT#" + id}}
-}
-
-func stateKey(provider, objectRef string) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "STATE#" + provider + "#" + objectRef}}
-}
-
-func s(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
-func n(v int64) types.AttributeValue {
-	return &types.AttributeValueMemberN{Value: strconv.FormatInt(v, 10)}
-}
-
-const timeLayout = "2006-01-02T15:04:05.000000000Z07:00" // fixed width, so string order is time order
-
-// FormatTime renders t for the table's sortable time attributes.
-func FormatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+func eventKey(id string) map[string]types.AttributeValue { return Key(EventKeyPrefix + id) }
 
 // PutEvent stores the event unless an event with its id exists, in one conditional write
-// (never check-then-insert, which races with concurrent redeliveries).
+// (never check-then-insert, which races with concurrent redeliveries). It is the only
+// write a webhook waits for.
 func (st *Store) PutEvent(ctx context.Context, ev *event.Event, payload []byte) (PutResult, error) {
 	state := PublishPending
 	if !ev.Publishable() {
 		state = PublishSkipped
 	}
 	item := eventKey(ev.ID)
-	item["itemType"] = s("event")
-	item["eventId"] = s(ev.ID)
-	item["provider"] = s(ev.Provider)
-	item["type"] = s(string(ev.Type))
-	item["status"] = s(string(ev.Status))
-	item["objectRef"] = s(ev.ObjectRef)
-	item["origin"] = s(string(ev.Origin))
-	item["receivedAt"] = s(FormatTime(ev.ReceivedAt))
-	item["occurredAt"] = s(FormatTime(ev.OccurredAt))
-	item["payload"] = s(string(payload))
-	item["publishState"] = s(state)
+	item["itemType"] = S("event")
+	item["eventId"] = S(ev.ID)
+	item["provider"] = S(ev.Provider)
+	item["type"] = S(string(ev.Type))
+	item["status"] = S(string(ev.Status))
+	item["objectRef"] = S(ev.ObjectRef)
+	item["origin"] = S(string(ev.Origin))
+	item["receivedAt"] = S(FormatTime(ev.ReceivedAt))
+	item["occurredAt"] = S(FormatTime(ev.OccurredAt))
+	item["payload"] = S(string(payload))
+	item["publishState"] = S(state)
+	item[AttrListing] = S(ev.Provider + "#" + shard(ev.ID))
 	if state == PublishPending {
-		item[attrOutbox] = s(outboxShardValue)
+		item[AttrPending] = S(pendingPrefix + shard(ev.ID))
 	}
 	if st.Retention > 0 {
-		item["expiresAt"] = n(ev.ReceivedAt.Add(st.Retention).Unix())
+		item["expiresAt"] = N(ev.ReceivedAt.Add(st.Retention).Unix())
 	}
 	_, err := st.Client.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName:                           aws.String(st.Table),
@@ -115,55 +102,55 @@ func (st *Store) PutEvent(ctx context.Context, ev *event.Event, payload []byte) 
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
 	if err == nil {
-		return PutResult{Created: true, PublishState: state, Payload: payload}, nil
+		return PutResult{Created: true, PublishState: state}, nil
 	}
 	var ccf *types.ConditionalCheckFailedException
 	if !errors.As(err, &ccf) {
 		return PutResult{}, failed("put event", err)
 	}
-	old := ccf.Item
-	if old == nil {
+	if ccf.Item == nil { // some implementations omit the old item
 		got, err := st.GetEvent(ctx, ev.ID)
 		if err != nil {
 			return PutResult{}, err
 		}
-		return PutResult{PublishState: got.PublishState, Payload: got.Payload}, nil
+		return PutResult{PublishState: got.PublishState}, nil
 	}
-	return PutResult{PublishState: str(old["publishState"]), Payload: []byte(str(old["payload"]))}, nil
+	return PutResult{PublishState: GetS(ccf.Item, "publishState")}, nil
 }
 
-func str(v types.AttributeValue) string {
-	if sv, ok := v.(*types.AttributeValueMemberS); ok {
-		return sv.Value
-	}
-	return ""
-}
-
-// ErrNotFound reports a missing item.
-var ErrNotFound = errors.New("not found")
-
-// StoredEvent is an event item as read back.
+// StoredEvent is an event item as read back. Payload is empty when read from an index.
 type StoredEvent struct {
-	ID           string
-	Provider     string
-	Type         string
-	Status       string
-	ObjectRef    string
-	ReceivedAt   string
-	PublishState string
-	Payload      []byte
+	ID              string
+	Provider        string
+	Type            string
+	Status          string
+	ObjectRef       string
+	Origin          string
+	ReceivedAt      string
+	OccurredAt      string
+	PublishState    string
+	PublishAttempts int
+	Payload         []byte
 }
 
-func decodeEvent(item map[string]types.AttributeValue) StoredEvent {
+// DecodeEvent reads an event item (from the table, an index or a stream image).
+func DecodeEvent(item map[string]types.AttributeValue) StoredEvent {
+	id := GetS(item, "eventId")
+	if id == "" {
+		id = strings.TrimPrefix(GetS(item, "pk"), EventKeyPrefix)
+	}
 	return StoredEvent{
-		ID:           str(item["eventId"]),
-		Provider:     str(item["provider"]),
-		Type:         str(item["type"]),
-		Status:       str(item["status"]),
-		ObjectRef:    str(item["objectRef"]),
-		ReceivedAt:   str(item["receivedAt"]),
-		PublishState: str(item["publishState"]),
-		Payload:      []byte(str(item["payload"])),
+		ID:              id,
+		Provider:        GetS(item, "provider"),
+		Type:            GetS(item, "type"),
+		Status:          GetS(item, "status"),
+		ObjectRef:       GetS(item, "objectRef"),
+		Origin:          GetS(item, "origin"),
+		ReceivedAt:      GetS(item, "receivedAt"),
+		OccurredAt:      GetS(item, "occurredAt"),
+		PublishState:    GetS(item, "publishState"),
+		PublishAttempts: int(GetN(item, "publishAttempts")),
+		Payload:         []byte(GetS(item, "payload")),
 	}
 }
 
@@ -178,155 +165,91 @@ func (st *Store) GetEvent(ctx context.Context, id string) (StoredEvent, error) {
 	if out.Item == nil {
 		return StoredEvent{}, fmt.Errorf("event %s: %w", id, ErrNotFound)
 	}
-	return decodeEvent(out.Item), nil
+	return DecodeEvent(out.Item), nil
 }
 
-// MarkPublished records that the event is on the queue and drops it from the outbox index.
+// MarkPublished records that the event is on the queue and drops it from the pending
+// index (from its quarantine too, after a replay). Calling it again changes nothing.
 func (st *Store) MarkPublished(ctx context.Context, id string, at time.Time) error {
 	_, err := st.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 aws.String(st.Table),
 		Key:                       eventKey(id),
-		UpdateExpression:          aws.String("SET publishState = :p, publishedAt = :t REMOVE " + attrOutbox),
-		ConditionExpression:       aws.String("attribute_exists(pk)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":p": s(PublishPublished), ":t": s(FormatTime(at))},
+		UpdateExpression:          aws.String("SET publishState = :p, publishedAt = :t REMOVE " + AttrPending + ", lastPublishError"),
+		ConditionExpression:       aws.String("attribute_exists(pk) AND publishState <> :s"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":p": S(PublishPublished), ":t": S(FormatTime(at)), ":s": S(PublishSkipped)},
 	})
-	if err != nil {
+	if err != nil && !IsConditionFailed(err) {
 		return failed("mark published", err)
 	}
 	return nil
 }
 
-// rank orders statuses so the state item only moves forward: any terminal status beats
-// pending, and the first terminal status wins over later ones.
-func rank(st event.Status) int64 {
-	if st.Terminal() {
-		return 2
-	}
-	return 1
-}
+// MaxPublishAttempts is how many failed publishes the repair path records before it
+// quarantines an event, so that one event that can never be sent stops costing every run.
+const MaxPublishAttempts = 5
 
-// AdvanceState moves the object's state item to the event's status if that is a step
-// forward. It is idempotent, so redeliveries and recovery paths may call it again.
-func (st *Store) AdvanceState(ctx context.Context, ev *event.Event) (bool, error) {
-	if !ev.Publishable() || ev.ObjectRef == "" {
+// RecordFailure counts a failed publish of a pending event and quarantines it once it has
+// failed MaxPublishAttempts times: it leaves the pending shards for the quarantine shards,
+// where `payhooks events --published quarantined` shows it and a replay takes it out.
+func (st *Store) RecordFailure(ctx context.Context, id, reason string) (quarantined bool, err error) {
+	out, err := st.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(st.Table),
+		Key:                       eventKey(id),
+		UpdateExpression:          aws.String("ADD publishAttempts :one SET lastPublishError = :r"),
+		ConditionExpression:       aws.String("publishState = :p"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":one": N(1), ":r": S(reason), ":p": S(PublishPending)},
+		ReturnValues:              types.ReturnValueUpdatedNew,
+	})
+	if IsConditionFailed(err) {
+		return false, nil // published or quarantined meanwhile
+	}
+	if err != nil {
+		return false, failed("record publish failure", err)
+	}
+	if GetN(out.Attributes, "publishAttempts") < MaxPublishAttempts {
 		return false, nil
 	}
-	_, err := st.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: aws.String(st.Table),
-		Key:       stateKey(ev.Provider, ev.ObjectRef),
-		UpdateExpression: aws.String("SET itemType = :it, provider = :pv, objectRef = :or, #st = :st, #rk = :rk, " +
-			"terminal = :tm, eventId = :id, #ty = :ty, occurredAt = :oc, updatedAt = :up"),
-		ConditionExpression:      aws.String("attribute_not_exists(pk) OR #rk < :rk"),
-		ExpressionAttributeNames: map[string]string{"#st": "status", "#rk": "rank", "#ty": "type"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":it": s("state"), ":pv": s(ev.Provider), ":or": s(ev.ObjectRef), ":st": s(string(ev.Status)),
-			":rk": n(rank(ev.Status)), ":tm": &types.AttributeValueMemberBOOL{Value: ev.Status.Terminal()},
-			":id": s(ev.ID), ":ty": s(string(ev.Type)), ":oc": s(FormatTime(ev.OccurredAt)), ":up": s(FormatTime(ev.ReceivedAt)),
-		},
+	_, err = st.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(st.Table),
+		Key:                       eventKey(id),
+		UpdateExpression:          aws.String("SET publishState = :q, " + AttrPending + " = :k"),
+		ConditionExpression:       aws.String("publishState = :p"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":q": S(PublishQuarantined), ":k": S(quarantinedPrefix + shard(id)), ":p": S(PublishPending)},
 	})
+	if IsConditionFailed(err) {
+		return false, nil
+	}
 	if err != nil {
-		var ccf *types.ConditionalCheckFailedException
-		if errors.As(err, &ccf) {
-			return false, nil
-		}
-		return false, failed("advance state", err)
+		return false, failed("quarantine", err)
 	}
 	return true, nil
-}
-
-// ObjectState is where a provider's object stands.
-type ObjectState struct {
-	Provider, ObjectRef, Status, EventID, Type string
-	Terminal                                   bool
-	Item                                       map[string]types.AttributeValue
-}
-
-// GetState reads an object's state item.
-func (st *Store) GetState(ctx context.Context, provider, objectRef string) (ObjectState, error) {
-	out, err := st.Client.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName: aws.String(st.Table), Key: stateKey(provider, objectRef), ConsistentRead: aws.Bool(true),
-	})
-	if err != nil {
-		return ObjectState{}, failed("get state", err)
-	}
-	if out.Item == nil {
-		return ObjectState{}, fmt.Errorf("state %s/%s: %w", provider, objectRef, ErrNotFound)
-	}
-	tm, _ := out.Item["terminal"].(*types.AttributeValueMemberBOOL)
-	return ObjectState{
-		Provider: provider, ObjectRef: objectRef, Status: str(out.Item["status"]), EventID: str(out.Item["eventId"]),
-		Type: str(out.Item["type"]), Terminal: tm != nil && tm.Value, Item: out.Item,
-	}, nil
 }
 
 // PageKey is where a paged query goes on; nil means from the start, or no more pages.
 type PageKey = map[string]types.AttributeValue
 
-// Pending lists events stored before `before` and still waiting to be published, oldest
-// first, from the sparse outbox index, one page at a time.
-func (st *Store) Pending(ctx context.Context, before time.Time, limit int32, start PageKey) ([]StoredEvent, PageKey, error) {
+// Pending lists the ids of one shard's events stored before `before` and still waiting to
+// be published, oldest first, one page at a time. quarantined lists the shard's
+// quarantined events instead.
+func (st *Store) Pending(ctx context.Context, shardNo int, quarantined bool, before time.Time, limit int32, start PageKey) ([]string, PageKey, error) {
+	prefix := pendingPrefix
+	if quarantined {
+		prefix = quarantinedPrefix
+	}
 	out, err := st.Client.Query(ctx, &dynamodb.QueryInput{
 		TableName:                 aws.String(st.Table),
-		IndexName:                 aws.String(IndexOutbox),
-		KeyConditionExpression:    aws.String(attrOutbox + " = :p AND receivedAt < :b"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":p": s(outboxShardValue), ":b": s(FormatTime(before))},
+		IndexName:                 aws.String(IndexPending),
+		KeyConditionExpression:    aws.String(AttrPending + " = :k AND receivedAt < :b"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":k": S(shardKey(prefix, shardNo)), ":b": S(FormatTime(before))},
 		Limit:                     aws.Int32(limit),
 		ExclusiveStartKey:         start,
 	})
 	if err != nil {
-		return nil, nil, failed("query outbox", err)
+		return nil, nil, failed("query pending", err)
 	}
-	evs := make([]StoredEvent, 0, len(out.Items))
+	ids := make([]string, 0, len(out.Items))
 	for _, it := range out.Items {
-		evs = append(evs, decodeEvent(it))
+		ids = append(ids, strings.TrimPrefix(GetS(it, "pk"), EventKeyPrefix))
 	}
-	return evs, out.LastEvaluatedKey, nil
-}
-
-// ListFilter selects events for operators.
-type ListFilter struct {
-	Provider     string
-	From, To     time.Time // receivedAt window; zero means open
-	Status       string
-	PublishState string
-	Limit        int
-}
-
-// ListByProvider pages through one provider's events by time from the by-provider index.
-func (st *Store) ListByProvider(ctx context.Context, f ListFilter) ([]StoredEvent, error) {
-	from, to := "0", "9"
-	if !f.From.IsZero() {
-		from = FormatTime(f.From)
-	}
-	if !f.To.IsZero() {
-		to = FormatTime(f.To)
-	}
-	var out []StoredEvent
-	var start map[string]types.AttributeValue
-	for {
-		res, err := st.Client.Query(ctx, &dynamodb.QueryInput{
-			TableName:                 aws.String(st.Table),
-			IndexName:                 aws.String(IndexByProvider),
-			KeyConditionExpression:    aws.String("provider = :p AND receivedAt BETWEEN :f AND :t"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":p": s(f.Provider), ":f": s(from), ":t": s(to)},
-			ExclusiveStartKey:         start,
-		})
-		if err != nil {
-			return nil, failed("query by provider", err)
-		}
-		for _, it := range res.Items {
-			ev := decodeEvent(it)
-			if (f.Status != "" && ev.Status != f.Status) || (f.PublishState != "" && ev.PublishState != f.PublishState) {
-				continue
-			}
-			out = append(out, ev)
-			if f.Limit > 0 && len(out) >= f.Limit {
-				return out, nil
-			}
-		}
-		if res.LastEvaluatedKey == nil {
-			return out, nil
-		}
-		start = res.LastEvaluatedKey
-	}
+	return ids, out.LastEvaluatedKey, nil
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/payhooks/payhooks/shared/pipeline/event"
 	"github.com/payhooks/payhooks/shared/pipeline/ingest"
-	"github.com/payhooks/payhooks/shared/pipeline/queue"
 	"github.com/payhooks/payhooks/shared/pipeline/store"
 	"github.com/payhooks/payhooks/shared/platform/secrets"
 	"github.com/payhooks/payhooks/shared/provider"
@@ -18,7 +17,7 @@ import (
 // failure is how the edge answers an error that is not a rejection.
 type failure struct {
 	status int
-	metric string // unavailable, store_failed, publish_failed or internal_error
+	metric string // unavailable, store_failed or internal_error
 	reason provider.Reason
 }
 
@@ -34,8 +33,6 @@ func classify(err error) failure {
 		return failure{http.StatusInternalServerError, "internal_error", provider.ReasonEventUnfit}
 	case errors.Is(err, secrets.ErrUnavailable):
 		return failure{http.StatusServiceUnavailable, "unavailable", provider.ReasonSecretUnavailable}
-	case errors.Is(err, ingest.ErrPublish), errors.Is(err, queue.ErrUnavailable):
-		return failure{http.StatusServiceUnavailable, string(provider.ReasonPublishFailed), provider.ReasonPublishFailed}
 	case errors.Is(err, ingest.ErrStore), errors.Is(err, store.ErrUnavailable):
 		return failure{http.StatusServiceUnavailable, string(provider.ReasonStoreFailed), provider.ReasonStoreFailed}
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):

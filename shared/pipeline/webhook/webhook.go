@@ -136,7 +136,7 @@ func (h *Handler) ingest(ctx context.Context, log *slog.Logger, ev *event.Event,
 	outcome, err := h.Ingester.Ingest(ctx, ev)
 	if err != nil {
 		f := classify(err)
-		log.Error("webhook not stored or not published", "outcome", outcomeOf(f), "reason", f.reason,
+		log.Error("webhook not stored", "outcome", outcomeOf(f), "reason", f.reason,
 			"error", logDetail(err.Error()), "duration_ms", ms(start))
 		if f.status == http.StatusServiceUnavailable {
 			h.count(f.metric, ev.Provider, "")
@@ -147,14 +147,14 @@ func (h *Handler) ingest(ctx context.Context, log *slog.Logger, ev *event.Event,
 	}
 	log.Info("webhook accepted", "outcome", string(outcome), "duration_ms", ms(start))
 	switch outcome {
-	case ingest.Duplicate:
+	case ingest.Duplicate, ingest.Recovered:
 		h.count("duplicate", ev.Provider, "")
 		return Response{Status: http.StatusOK, Body: jsonBody("status", "duplicate")}
 	case ingest.Unsupported:
 		h.count("unsupported", ev.Provider, "")
 		return Response{Status: http.StatusOK, Body: jsonBody("status", "ignored", "eventId", ev.ID)}
 	default:
-		h.count("published", ev.Provider, "")
+		h.count("stored", ev.Provider, "")
 		return Response{Status: http.StatusOK, Body: jsonBody("status", "accepted", "eventId", ev.ID)}
 	}
 }

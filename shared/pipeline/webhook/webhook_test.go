@@ -85,7 +85,6 @@ func TestLambdaAdapter(t *testing.T) {
 		{"forbidden", "forbidden", false, nil, 403, "source_ip_not_allowed", ""},
 		{"secret unavailable", "nosecret", false, nil, 503, "unavailable", ""},
 		{"store down", "ok3", false, fmt.Errorf("%w: x", ingest.ErrStore), 503, "unavailable", ""},
-		{"queue down", "ok4", false, fmt.Errorf("%w: x", ingest.ErrPublish), 503, "unavailable", ""},
 		{"panic", "panic", false, nil, 500, "internal", ""},
 		{"item refused by DynamoDB", "ok5", false, fmt.Errorf("%w: %w: ValidationException", ingest.ErrStore, store.ErrItemInvalid), 500, "internal", ""},
 		{"event unfit", "ok6", false, fmt.Errorf("x: %w", event.ErrUnfit), 500, "internal", ""},

@@ -8,8 +8,8 @@
 // answer that cannot be read. An unreadable answer never counts as a confirmation.
 //
 // How payouts are found, without touching the webhook pipeline of any provider: the poller
-// reads the provider's own events from the `by-provider` index (provider = instaxchange,
-// receivedAt after its cursor minus an overlap) and, for each `payment.succeeded` carrying
+// reads the provider's own events (store.EachEvent over the sharded `by-time` index: provider =
+// instaxchange, receivedAt after its cursor minus an overlap) and, for each `payment.succeeded` carrying
 // details.withdrawTxId, writes a tracking item with a conditional PutItem. The tracking item
 // carries the keys of the sparse `payouts` index (payoutShard, payoutNextCheck) until the
 // payout is settled one way or the other; then they are removed and the item drops out of the
@@ -37,8 +37,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"golang.org/x/sync/errgroup"
 
@@ -170,79 +168,69 @@ func (p *Poller) discover(ctx context.Context, res *Result) error {
 	default:
 		from = now.Add(-poller.Or(p.Lookback, poller.Or(p.Horizon, DefaultHorizon)))
 	}
-	var startKey map[string]types.AttributeValue
-	for {
-		out, err := p.DB.Query(ctx, &dynamodb.QueryInput{
-			TableName:              aws.String(p.Table),
-			IndexName:              aws.String(store.IndexByProvider),
-			KeyConditionExpression: aws.String("provider = :p AND receivedAt BETWEEN :f AND :t"),
-			// The filter only trims what is sent back; DynamoDB still reads the range, which
-			// is the provider's own events since the cursor.
-			FilterExpression:         aws.String("#ty = :ty"),
-			ExpressionAttributeNames: map[string]string{"#ty": "type"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":p": str(Provider), ":f": str(store.FormatTime(from)), ":t": str(store.FormatTime(now)),
-				":ty": str(string(event.TypePaymentSucceeded)),
-			},
-			ExclusiveStartKey: startKey,
-			Limit:             aws.Int32(int32(poller.Or(p.PageSize, DefaultPageSize))),
-		})
-		if err != nil {
-			return unavailable("query payments", err)
-		}
-		if err := p.trackPage(ctx, out, now, res); err != nil {
-			return err
-		}
-		if out.LastEvaluatedKey == nil {
+	// The store merges its by-time index's shards into one walk in receivedAt order, so the
+	// cursor can move after every page of events examined.
+	events := &store.Store{Client: p.DB, Table: p.Table}
+	page := poller.Or(p.PageSize, DefaultPageSize)
+	newest, seen := "", 0
+	advance := func() error {
+		// receivedAt is store.FormatTime's fixed-width text, so the greatest string is the
+		// latest time, and parsing it back is exact.
+		if newest == "" {
 			return nil
 		}
-		startKey = out.LastEvaluatedKey
-	}
-}
-
-// trackPage tracks the payouts of one page of payment events, then moves the cursor past
-// the page.
-func (p *Poller) trackPage(ctx context.Context, out *dynamodb.QueryOutput, now time.Time, res *Result) error {
-	// LastEvaluatedKey holds the position even when the filter dropped the whole page.
-	newest := getS(out.LastEvaluatedKey, "receivedAt")
-	for _, it := range out.Items {
-		newest = max(newest, getS(it, "receivedAt"))
-		po, ok := candidate(it)
-		if !ok {
-			continue
-		}
-		po.DiscoveredAt = now
-		po.NextCheck = store.FormatTime(now)
-		created, err := p.track(ctx, po)
+		at, err := time.Parse(time.RFC3339Nano, newest)
 		if err != nil {
+			return fmt.Errorf("chainstatus: receivedAt %q is not a time", newest)
+		}
+		return p.cursor().Advance(ctx, at)
+	}
+	err = events.EachEvent(ctx, store.ListFilter{
+		Provider: Provider, From: from, To: now, Type: string(event.TypePaymentSucceeded), PageSize: int32(page), WithPayload: true,
+	}, func(se store.StoredEvent) error {
+		newest = max(newest, se.ReceivedAt)
+		if err := p.trackEvent(ctx, se, now, res); err != nil {
 			return err
 		}
-		if created {
-			res.Discovered++
-			p.log().Info("tracking payout", "provider", Provider, "object_ref", po.TransactionID,
-				"withdraw_tx_id", po.WithdrawTxID, "payment_event_id", po.PaymentEventID)
+		if seen++; seen%page == 0 {
+			return advance()
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
-	if newest == "" {
+	return advance()
+}
+
+// trackEvent starts following the payout of se, if it has one.
+func (p *Poller) trackEvent(ctx context.Context, se store.StoredEvent, now time.Time, res *Result) error {
+	po, ok := candidate(se)
+	if !ok {
 		return nil
 	}
-	// receivedAt is store.FormatTime's fixed-width text, so the greatest string is the
-	// latest time, and parsing it back is exact.
-	at, err := time.Parse(time.RFC3339Nano, newest)
+	po.DiscoveredAt = now
+	po.NextCheck = store.FormatTime(now)
+	created, err := p.track(ctx, po)
 	if err != nil {
-		return fmt.Errorf("chainstatus: receivedAt %q is not a time", newest)
+		return err
 	}
-	return p.cursor().Advance(ctx, at)
+	if created {
+		res.Discovered++
+		p.log().Info("tracking payout", "provider", Provider, "object_ref", po.TransactionID,
+			"withdraw_tx_id", po.WithdrawTxID, "payment_event_id", po.PaymentEventID)
+	}
+	return nil
 }
 
 // candidate reads a stored payment event; only a succeeded payment naming a withdraw
 // transaction has a payout to follow.
-func candidate(item map[string]types.AttributeValue) (Payout, bool) {
-	if getS(item, "type") != string(event.TypePaymentSucceeded) || getS(item, "status") != string(event.Succeeded) {
+func candidate(se store.StoredEvent) (Payout, bool) {
+	if event.Type(se.Type) != event.TypePaymentSucceeded || se.Status != string(event.Succeeded) {
 		return Payout{}, false
 	}
 	var ev event.Event
-	if err := json.Unmarshal([]byte(getS(item, "payload")), &ev); err != nil || ev.ObjectRef == "" {
+	if err := json.Unmarshal(se.Payload, &ev); err != nil || ev.ObjectRef == "" {
 		return Payout{}, false
 	}
 	wd, _ := ev.Details["withdrawTxId"].(string)

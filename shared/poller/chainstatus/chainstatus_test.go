@@ -58,7 +58,7 @@ func newFixture(t *testing.T) *fixture {
 		secret: docs["payhooks/instaxchange"].WebhookSecrets[0], logs: &bytes.Buffer{},
 		metrics: &pollertest.Metrics{Provider: Provider},
 	}
-	f.in = &ingest.Ingester{Store: f.env.Store, Publisher: f.env.Publisher, Now: f.clock.Now}
+	f.in = &ingest.Ingester{Store: f.env.Store, Now: f.clock.Now}
 	return f
 }
 

@@ -18,7 +18,7 @@ import (
 	"github.com/payhooks/payhooks/shared/support/redact"
 )
 
-// DB is the part of DynamoDB the poller uses: Query on the by-provider and payouts indexes,
+// DB is the part of DynamoDB the poller uses: Query on the by-time and payouts indexes,
 // and item writes without DeleteItem, so the function's policy stays narrow.
 type DB interface {
 	lease.DB
@@ -133,7 +133,7 @@ func decodePayout(item map[string]types.AttributeValue) Payout {
 func (p *Poller) track(ctx context.Context, po Payout) (bool, error) {
 	item := key(store.PayoutKey(Provider, po.TransactionID))
 	item["itemType"] = str("payout")
-	// No receivedAt: with it, "provider" would put the item in the by-provider index of events.
+	// No listShard: the item stays out of the by-time index of events.
 	item["provider"] = str(Provider)
 	item["objectRef"] = str(po.TransactionID)
 	item["withdrawTxId"] = str(po.WithdrawTxID)

@@ -80,7 +80,7 @@ func newFixture(t *testing.T, n int, pub *secp256k1.PublicKey) *fixture {
 	f.srv = axpaytest.New(t, pub, cfg.ClientID)
 	f.txs = axpaytest.MakeTransactions(n, t0)
 	f.srv.Seed(f.txs...)
-	f.in = &ingest.Ingester{Store: f.env.Store, Publisher: f.env.Publisher, Now: f.clock.Now}
+	f.in = &ingest.Ingester{Store: f.env.Store, Now: f.clock.Now}
 	return f
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -26,6 +27,7 @@ const Region = "us-east-1"
 type Clients struct {
 	Config         aws.Config
 	DynamoDB       *dynamodb.Client
+	Streams        *dynamodbstreams.Client
 	SQS            *sqs.Client
 	SecretsManager *secretsmanager.Client
 }
@@ -49,6 +51,7 @@ func NewClients(cfg aws.Config, dynamoEndpoint, motoEndpoint string) Clients {
 			// would only warn, on every conditional-write conflict.
 			o.DisableValidateResponseChecksum = true
 		}),
+		Streams:        dynamodbstreams.NewFromConfig(cfg, func(o *dynamodbstreams.Options) { o.BaseEndpoint = aws.String(dynamoEndpoint) }),
 		SQS:            sqs.NewFromConfig(cfg, func(o *sqs.Options) { o.BaseEndpoint = aws.String(motoEndpoint) }),
 		SecretsManager: secretsmanager.NewFromConfig(cfg, func(o *secretsmanager.Options) { o.BaseEndpoint = aws.String(motoEndpoint) }),
 	}
@@ -56,14 +59,17 @@ func NewClients(cfg aws.Config, dynamoEndpoint, motoEndpoint string) Clients {
 
 // Resources names what Provision made.
 type Resources struct {
-	Table  string
-	Queues queue.Queues
+	Table     string
+	StreamARN string // the table's stream, which the publisher reads
+	Queues    queue.Queues
 }
 
-// Provision creates the table, the FIFO queue with its dead-letter queue, and one secret
-// per entry of the secrets file (a JSON map of secret name to document).
+// Provision creates the table with its stream, the FIFO queue with its dead-letter queue
+// and the publisher's on-failure queue, and one secret per entry of the secrets file (a
+// JSON map of secret name to document).
 func Provision(ctx context.Context, c Clients, table, queueName, secretsFile string) (Resources, error) {
-	if err := store.CreateTable(ctx, c.DynamoDB, table); err != nil {
+	arn, err := store.CreateTable(ctx, c.DynamoDB, table)
+	if err != nil {
 		return Resources{}, err
 	}
 	qs, err := queue.Create(ctx, c.SQS, queueName, 5)
@@ -75,7 +81,7 @@ func Provision(ctx context.Context, c Clients, table, queueName, secretsFile str
 			return Resources{}, err
 		}
 	}
-	return Resources{Table: table, Queues: qs}, nil
+	return Resources{Table: table, StreamARN: arn, Queues: qs}, nil
 }
 
 // LoadSecrets creates or updates each secret in the file.

@@ -6,6 +6,8 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"strings"
 	"sync"
@@ -20,9 +22,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/payhooks/payhooks/shared/pipeline/ingest"
+	"github.com/payhooks/payhooks/shared/pipeline/publisher"
 	"github.com/payhooks/payhooks/shared/pipeline/queue"
 	"github.com/payhooks/payhooks/shared/pipeline/store"
 	"github.com/payhooks/payhooks/shared/tooling/devstack"
+	"github.com/payhooks/payhooks/shared/tooling/streampoller"
 )
 
 // Environment variables that point tests at an already running stack instead of starting one.
@@ -62,13 +67,20 @@ func Main(m *testing.M) int {
 	return m.Run()
 }
 
-// Env is one test's private slice of the stack.
+// Env is one test's private slice of the stack. Its stream poller runs the publisher
+// against the table's real stream from the start, as Lambda would; Messages waits for it
+// to catch up.
 type Env struct {
 	Clients   devstack.Clients
 	Table     string
+	StreamARN string
 	Queues    queue.Queues
 	Store     *store.Store
-	Publisher *queue.Publisher
+	Queue     *queue.Publisher
+	Publisher *publisher.Publisher
+	Stream    *streampoller.Poller
+
+	stop func()
 }
 
 var seq atomic.Int64
@@ -96,12 +108,41 @@ func New(t testing.TB) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Env{
-		Clients:   c,
-		Table:     res.Table,
-		Queues:    res.Queues,
-		Store:     &store.Store{Client: c.DynamoDB, Table: res.Table},
-		Publisher: &queue.Publisher{Client: c.SQS, QueueURL: res.Queues.URL},
+	e := &Env{Clients: c, Table: res.Table, StreamARN: res.StreamARN, Queues: res.Queues,
+		Store: &store.Store{Client: c.DynamoDB, Table: res.Table},
+		Queue: &queue.Publisher{Client: c.SQS, QueueURL: res.Queues.URL},
+	}
+	e.Publisher = &publisher.Publisher{Store: e.Store, Queue: e.Queue, Log: quiet}
+	e.Stream = streampoller.ForPublisher(c.Streams, res.StreamARN, e.Publisher, c.SQS, res.Queues.StreamFailuresURL, quiet)
+	e.stop = e.Stream.Start()
+	t.Cleanup(e.StopStream)
+	return e
+}
+
+var quiet = slog.New(slog.NewJSONHandler(io.Discard, nil))
+
+// Ingester stores into the test's table.
+func (e *Env) Ingester() *ingest.Ingester { return &ingest.Ingester{Store: e.Store} }
+
+// StopStream stops the test's stream poller (a test that runs its own, with faults, calls it).
+func (e *Env) StopStream() {
+	if e.stop != nil {
+		e.stop()
+		e.stop = nil
+	}
+}
+
+// Sync waits until the stream poller has handed every event stored so far to the
+// publisher and its batch settled.
+func (e *Env) Sync(t testing.TB) {
+	t.Helper()
+	if e.stop == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := e.Stream.Sync(ctx); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -117,9 +158,11 @@ func sanitize(s string) string {
 	}, s)
 }
 
-// Messages drains the queue and returns every message body (deleting them).
+// Messages waits for the publisher to catch up (Sync), then drains the queue and returns
+// every message (deleting them).
 func (e *Env) Messages(t testing.TB) []sqstypes.Message {
 	t.Helper()
+	e.Sync(t)
 	var out []sqstypes.Message
 	for empty := 0; empty < 2; {
 		res, err := e.Clients.SQS.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{
@@ -171,15 +214,22 @@ func Unreachable(cfg aws.Config) (aws.Config, string) {
 	return cfg, fmt.Sprintf("http://127.0.0.1:%d", port)
 }
 
-// listingOnly reports a run that executes no test (go test -list, or -run '^$' as fuzzing
-// and benchmark-only runs use), which needs no services.
+// listingOnly reports a run that executes no test and no benchmark (go test -list, or
+// -run '^$' as fuzzing uses), which needs no services. A benchmark-only run (-run '^$'
+// -bench X) needs them.
 func listingOnly() bool {
+	noTests, bench := false, false
 	for _, a := range os.Args[1:] {
-		if strings.HasPrefix(a, "-test.list") || a == "-test.run=^$" {
+		switch {
+		case strings.HasPrefix(a, "-test.list"):
 			return true
+		case a == "-test.run=^$":
+			noTests = true
+		case strings.HasPrefix(a, "-test.bench=") && a != "-test.bench=":
+			bench = true
 		}
 	}
-	return false
+	return noTests && !bench
 }
 
 // Pause stops a service's process (SIGSTOP) until the returned resume is called (also on
