@@ -58,6 +58,13 @@ func load(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer ls.Close()
 	res := loadgen.Run(ctx, ls.addr, plan, *conc)
+	// Every stored event must reach the queue: wait for the publisher to catch up.
+	sctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	err = ls.stream.Sync(sctx)
+	cancel()
+	if err != nil {
+		return err
+	}
 
 	stored := 0
 	for _, w := range registry.Webhooks {

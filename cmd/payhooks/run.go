@@ -24,6 +24,7 @@ import (
 	"github.com/payhooks/payhooks/shared/tooling/devstack"
 	"github.com/payhooks/payhooks/shared/tooling/gateway"
 	"github.com/payhooks/payhooks/shared/tooling/registry"
+	"github.com/payhooks/payhooks/shared/tooling/streampoller"
 )
 
 func init() {
@@ -35,6 +36,7 @@ type localServer struct {
 	stack     *devstack.Stack
 	resources devstack.Resources
 	deps      *app.Deps
+	stream    *streampoller.Poller // stands in for the publisher's event source mapping
 	addr      string
 	srv       *http.Server
 	extra     []io.Closer
@@ -179,6 +181,11 @@ func startLocal(ctx context.Context, ports localPorts, logOut io.Writer) (*local
 		DynamoDBEndpoint: st.DynamoDBEndpoint, SQSEndpoint: st.MotoEndpoint, SecretsManagerEndpoint: st.MotoEndpoint,
 	}, log)
 	ls.deps.Metrics = nil // EMF lines are for CloudWatch; locally they would drown the logs
+	ls.deps.Publisher.Metrics = nil
+	ls.stream = streampoller.ForPublisher(clients.Streams, ls.resources.StreamARN, ls.deps.Publisher, clients.SQS,
+		ls.resources.Queues.StreamFailuresURL, log)
+	stopStream := ls.stream.Start()
+	ls.extra = append(ls.extra, closerFunc(func() error { stopStream(); return nil }))
 	var routes []gateway.Route
 	for _, w := range registry.Webhooks {
 		h := ls.deps.Webhook(w.Provider, w.New).Lambda
@@ -237,6 +244,7 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) erro
   DynamoDB Local  %s   table %s
   moto            %s   queue %s
                                        secrets payhooks/<provider> from %s
+  publisher       the table's stream -> the publisher handler -> the queue (as the event source mapping)
 Routes:
 `, ls.addr, ls.stack.DynamoDBEndpoint, ls.resources.Table, ls.stack.MotoEndpoint, ls.resources.Queues.URL, localSecretsFile)
 	for _, w := range registry.Webhooks {

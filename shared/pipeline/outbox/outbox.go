@@ -40,7 +40,7 @@ type Sweeper struct {
 type Result struct {
 	Published, Failed, Quarantined int
 	OldestAge                      time.Duration
-	QueueDown                      bool // the run stopped early: nothing could be sent
+	QueueDown                      bool // nothing could be sent: the failures were not counted
 }
 
 type failure struct {
@@ -90,7 +90,6 @@ func (s *Sweeper) Run(ctx context.Context) (Result, error) {
 				dry = 0
 			}
 			if dry >= 3 {
-				res.QueueDown = res.Published == 0
 				break
 			}
 		}
@@ -132,6 +131,7 @@ func (s *Sweeper) finish(ctx context.Context, res Result, failed []failure) (Res
 	var firstErr error
 	for _, f := range failed {
 		if !f.permanent && res.Published == 0 {
+			res.QueueDown = true
 			continue
 		}
 		q, err := s.Store.RecordFailure(ctx, f.id, f.reason)

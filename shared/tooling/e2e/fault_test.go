@@ -3,6 +3,9 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -10,14 +13,20 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 
 	"github.com/payhooks/payhooks/shared/lambda/app"
 	"github.com/payhooks/payhooks/shared/lambda/sweeperfn"
+	"github.com/payhooks/payhooks/shared/pipeline/event"
+	"github.com/payhooks/payhooks/shared/pipeline/publisher"
+	"github.com/payhooks/payhooks/shared/pipeline/queue"
+	"github.com/payhooks/payhooks/shared/pipeline/store"
 	"github.com/payhooks/payhooks/shared/provider"
 	"github.com/payhooks/payhooks/shared/tooling/devstack"
 	"github.com/payhooks/payhooks/shared/tooling/devstack/faultproxy"
 	"github.com/payhooks/payhooks/shared/tooling/devstack/stacktest"
 	"github.com/payhooks/payhooks/shared/tooling/registry"
+	"github.com/payhooks/payhooks/shared/tooling/streampoller"
 )
 
 type delivery struct {
@@ -27,10 +36,45 @@ type delivery struct {
 	status int // status of the last attempt
 }
 
+// streamThrough runs the publisher of p.deps from the table's stream, as the publisher
+// function's event source mapping would, reading the stream through endpoint (a fault
+// proxy in front of DynamoDB Local). It replaces the environment's own poller.
+func streamThrough(t *testing.T, env *stacktest.Env, p *pipeline, endpoint string, pub *publisher.Publisher) *streampoller.Poller {
+	t.Helper()
+	env.StopStream()
+	streams := dynamodbstreams.NewFromConfig(p.deps.AWS, func(o *dynamodbstreams.Options) { o.BaseEndpoint = aws.String(endpoint) })
+	sp := streampoller.ForPublisher(streams, env.StreamARN, pub, p.deps.SQS, env.Queues.StreamFailuresURL, p.deps.Log)
+	sp.Backoff = 10 * time.Millisecond
+	t.Cleanup(sp.Start())
+	return sp
+}
+
+func syncStream(t *testing.T, sp *streampoller.Poller) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := sp.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// published counts the messages on the queue by event id.
+func published(t *testing.T, env *stacktest.Env) map[string]int {
+	t.Helper()
+	got := map[string]int{}
+	for _, m := range env.Messages(t) {
+		var ev struct{ ID string }
+		json.Unmarshal([]byte(*m.Body), &ev)
+		got[ev.ID]++
+	}
+	return got
+}
+
 // A stream of webhooks from every provider meets DynamoDB and SQS outages, injected 5xx,
-// connection resets, and a Lambda timeout between store and publish. After the faults
-// end, the providers retry what got a 5xx and the outbox sweeper runs once. Then every
-// distinct event is stored and published exactly once, and nothing else is.
+// connection resets and timeouts; the publisher reads the stream and sends through the
+// same faults. After the faults end, the providers retry what got a 5xx and the repair
+// path runs once. Then every distinct event is stored and published exactly once, and
+// nothing else is; and no SQS fault ever reached a provider.
 func TestFaultsLoseNothingAndDoubleNothing(t *testing.T) {
 	env := stacktest.New(t)
 	dynamo, moto := stacktest.Endpoints()
@@ -56,6 +100,7 @@ func TestFaultsLoseNothingAndDoubleNothing(t *testing.T) {
 	}
 	p.deps = app.New(cfg, p.deps.Settings, p.deps.Log)
 	p.deps.Metrics = nil
+	sp := streamThrough(t, env, p, ddbProxy.URL, p.deps.Publisher)
 
 	docs := devDocs(t)
 	var stream []*delivery
@@ -108,6 +153,9 @@ func TestFaultsLoseNothingAndDoubleNothing(t *testing.T) {
 		if d.first != 200 && d.first != 503 {
 			t.Errorf("%s/%s during %q: %d, want 200 or 503", d.w.Provider, d.s.Name, ph.name, d.first)
 		}
+		if d.first != 200 && ph.ddb == faultproxy.Pass {
+			t.Errorf("%s/%s during %q: %d; only DynamoDB may cost the provider a retry", d.w.Provider, d.s.Name, ph.name, d.first)
+		}
 	}
 	ddbProxy.Set(faultproxy.Pass)
 	motoProxy.Set(faultproxy.Pass)
@@ -117,8 +165,8 @@ func TestFaultsLoseNothingAndDoubleNothing(t *testing.T) {
 			faulted++
 		}
 	}
-	if faulted < len(phases)-2 {
-		t.Fatalf("only %d deliveries met a fault; the phases did not bite", faulted)
+	if faulted < 3 {
+		t.Fatalf("only %d deliveries met a fault; the DynamoDB phases did not bite", faulted)
 	}
 	// Providers retry what failed (AXpay: up to 5 tries; the others longer).
 	for try := 0; try < 5; try++ {
@@ -133,6 +181,7 @@ func TestFaultsLoseNothingAndDoubleNothing(t *testing.T) {
 			t.Fatalf("%s/%s still %d after retries", d.w.Provider, d.s.Name, d.status)
 		}
 	}
+	syncStream(t, sp)
 	sw := sweeperfn.Sweeper(p.deps)
 	sw.MinAge = 0
 	if _, err := sw.Run(context.Background()); err != nil {
@@ -148,12 +197,7 @@ func TestFaultsLoseNothingAndDoubleNothing(t *testing.T) {
 		}
 		want[ev.ID] = true
 	}
-	got := map[string]int{}
-	for _, m := range env.Messages(t) {
-		var ev struct{ ID string }
-		json.Unmarshal([]byte(*m.Body), &ev)
-		got[ev.ID]++
-	}
+	got := published(t, env)
 	for id := range want {
 		if got[id] != 1 {
 			t.Errorf("event %s published %d times", id, got[id])
@@ -186,9 +230,11 @@ func mustVerify(t *testing.T, p *pipeline, d *delivery) []byte {
 	return payload
 }
 
-// The real processes are paused (SIGSTOP) mid-stream: DynamoDB Local, then moto. Requests
-// meet a hung server until the Lambda's deadline, answer 503, and after the services resume
-// the providers' retries and one sweeper run leave every event stored and published once.
+// The real processes are paused (SIGSTOP) mid-stream: DynamoDB Local, then moto. While
+// DynamoDB hangs, requests meet it until the Lambda's deadline and answer 503; while moto
+// hangs, webhooks are still answered 200 (they need only DynamoDB) and the publisher waits.
+// After the services resume, the providers' retries and the stream leave every event
+// stored and published once.
 func TestPausedServicesLoseNothing(t *testing.T) {
 	env := stacktest.New(t)
 	p := newPipeline(t, env, nil)
@@ -207,33 +253,22 @@ func TestPausedServicesLoseNothing(t *testing.T) {
 		}
 		return resp.StatusCode
 	}
-	codes := map[int]int{}
 	resume := stacktest.Pause(t, devstack.DynamoDB)
-	codes[deliver(ss[1])]++
+	if code := deliver(ss[1]); code != 503 {
+		t.Fatalf("DynamoDB paused: %d, want 503", code)
+	}
 	resume()
 	resume = stacktest.Pause(t, devstack.Moto)
-	codes[deliver(ss[2])]++
-	codes[deliver(ss[3])]++
-	resume()
-	if codes[503] != 3 {
-		t.Fatalf("answers while paused: %v, want three 503", codes)
-	}
-	for _, s := range ss[1:4] {
+	for _, s := range ss[2:4] {
 		if code := deliver(s); code != 200 {
-			t.Fatalf("retry after resume: %d", code)
+			t.Fatalf("moto paused: %d, want 200", code)
 		}
 	}
-	sw := sweeperfn.Sweeper(p.deps)
-	sw.MinAge = 0
-	if _, err := sw.Run(context.Background()); err != nil {
-		t.Fatal(err)
+	resume()
+	if code := deliver(ss[1]); code != 200 {
+		t.Fatalf("retry after resume: %d", code)
 	}
-	got := map[string]int{}
-	for _, m := range env.Messages(t) {
-		var ev struct{ ID string }
-		json.Unmarshal([]byte(*m.Body), &ev)
-		got[ev.ID]++
-	}
+	got := published(t, env)
 	if len(got) != 4 {
 		t.Fatalf("%d distinct events published, want 4: %v", len(got), got)
 	}
@@ -242,4 +277,165 @@ func TestPausedServicesLoseNothing(t *testing.T) {
 			t.Errorf("%s published %d times", id, n)
 		}
 	}
+}
+
+// crashingQueue sends the first half of the first batch it is given, then dies, as a
+// publisher killed mid-batch would.
+type crashingQueue struct {
+	real    publisher.Sender
+	crashed atomic.Bool
+}
+
+func (c *crashingQueue) SendBatch(ctx context.Context, msgs []queue.Message) []error {
+	if len(msgs) > 1 && c.crashed.CompareAndSwap(false, true) {
+		c.real.SendBatch(ctx, msgs[:len(msgs)/2])
+		panic("publisher killed mid-batch")
+	}
+	return c.real.SendBatch(ctx, msgs)
+}
+
+// The publisher dies in the middle of a batch, after half of it reached SQS and before
+// any of it was marked published. Lambda retries the batch (bisected); SQS's
+// deduplication drops the re-sends and the recorded sequence numbers repeat, so every
+// event is on the queue once, with one sequence each.
+func TestPublisherCrashMidBatchLosesNothing(t *testing.T) {
+	env := stacktest.New(t)
+	p := newPipeline(t, env, nil)
+	pub := *p.deps.Publisher
+	pub.Queue = &crashingQueue{real: p.deps.Queue}
+	sp := streamThrough(t, env, p, p.deps.Settings.DynamoDBEndpoint, &pub)
+	ids := storeBurst(t, env, "crash", 24, 3)
+	syncStream(t, sp)
+	if !pub.Queue.(*crashingQueue).crashed.Load() {
+		t.Fatal("the publisher never crashed: the batch was too small")
+	}
+	checkOnce(t, env, ids)
+}
+
+// storeBurst stores n events over `objects` objects at once (while the stream is busy, so
+// that they reach the publisher in shared batches), and returns their ids.
+func storeBurst(t *testing.T, env *stacktest.Env, prefix string, n, objects int) []string {
+	t.Helper()
+	in := env.Ingester()
+	var ids []string
+	for i := 0; i < n; i++ {
+		ref := fmt.Sprintf("%s-%d", prefix, i%objects)
+		ev := &event.Event{ID: fmt.Sprintf("cxtn:%s-%02d", prefix, i), Provider: "cxtn", Type: "account.credited",
+			Status: event.Succeeded, ObjectRef: ref}
+		ev.Stamp(time.Now(), event.OriginWebhook)
+		if _, err := in.Ingest(context.Background(), ev); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, ev.ID)
+	}
+	return ids
+}
+
+// checkOnce: each id is on the queue exactly once and published in the table; per object,
+// the sequence numbers are 1..n without a gap or a repeat.
+func checkOnce(t *testing.T, env *stacktest.Env, ids []string) {
+	t.Helper()
+	seqs := map[string][]int64{}
+	got := map[string]int{}
+	for _, m := range env.Messages(t) {
+		var ev struct {
+			ID, ObjectRef string
+			Sequence      int64
+		}
+		json.Unmarshal([]byte(*m.Body), &ev)
+		got[ev.ID]++
+		seqs[ev.ObjectRef] = append(seqs[ev.ObjectRef], ev.Sequence)
+	}
+	for _, id := range ids {
+		if got[id] != 1 {
+			t.Errorf("%s on the queue %d times", id, got[id])
+		}
+		if se, _ := env.Store.GetEvent(context.Background(), id); se.PublishState != store.PublishPublished {
+			t.Errorf("%s is %s", id, se.PublishState)
+		}
+	}
+	if len(got) != len(ids) {
+		t.Errorf("%d distinct messages for %d events", len(got), len(ids))
+	}
+	for ref, s := range seqs {
+		slices.Sort(s)
+		for i, n := range s {
+			if n != int64(i+1) {
+				t.Errorf("object %s: sequences %v", ref, s)
+				break
+			}
+		}
+	}
+}
+
+// SQS is down for ten minutes while webhooks keep arriving. Every webhook is answered 200
+// (providers never see the outage); the publisher's retries run out and the stream moves
+// on; the repair run, every minute on an injected clock, finds SQS down and counts no
+// tries against the events (none is quarantined). When SQS is back, one repair run
+// publishes everything, once.
+func TestSQSDownTenMinutesProvidersNeverSee5xx(t *testing.T) {
+	env := stacktest.New(t)
+	_, moto := stacktest.Endpoints()
+	sqsProxy, err := faultproxy.Start(moto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sqsProxy.Close()
+	p := newPipeline(t, env, func(s *app.Settings) { s.SQSEndpoint = sqsProxy.URL })
+	cfg := p.deps.AWS.Copy()
+	cfg.Retryer = func() aws.Retryer { return retry.AddWithMaxAttempts(retry.NewStandard(), 1) }
+	p.deps = app.New(cfg, p.deps.Settings, p.deps.Log)
+	p.deps.Metrics = nil
+	sp := streamThrough(t, env, p, p.deps.Settings.DynamoDBEndpoint, p.deps.Publisher)
+
+	docs := devDocs(t)
+	var ss []struct {
+		w registry.Webhook
+		s provider.Sample
+	}
+	for _, w := range registry.Webhooks {
+		for _, s := range samples(t, w, docs["payhooks/"+w.Provider]) {
+			ss = append(ss, struct {
+				w registry.Webhook
+				s provider.Sample
+			}{w, s})
+		}
+	}
+	clock := time.Now()
+	sw := sweeperfn.Sweeper(p.deps)
+	sw.Now = func() time.Time { return clock }
+	sqsProxy.Set(faultproxy.Down)
+	want := map[string]bool{}
+	for minute := 0; minute < 10; minute++ {
+		// This minute's webhooks.
+		for i := minute; i < len(ss); i += 10 {
+			code, body := call(t, p.handler(t, ss[i].w.Provider), apiEvent(ss[i].w, ss[i].s))
+			if code != 200 {
+				t.Fatalf("minute %d: %s answered %d %v while SQS is down", minute, ss[i].w.Provider, code, body)
+			}
+			if body["eventId"] != "" {
+				want[body["eventId"]] = true
+			}
+		}
+		syncStream(t, sp) // the publisher tried, and gave up after its retries
+		clock = clock.Add(time.Minute)
+		res, err := sw.Run(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Published != 0 || res.Quarantined != 0 {
+			t.Fatalf("minute %d: %+v while SQS is down", minute, res)
+		}
+	}
+	sqsProxy.Set(faultproxy.Pass)
+	clock = clock.Add(time.Minute)
+	res, err := sw.Run(context.Background())
+	if err != nil || res.Quarantined != 0 || res.Failed != 0 {
+		t.Fatalf("after the outage: %+v %v", res, err)
+	}
+	var ids []string
+	for id := range want {
+		ids = append(ids, id)
+	}
+	checkOnce(t, env, ids)
 }

@@ -80,7 +80,8 @@ type Env struct {
 	Publisher *publisher.Publisher
 	Stream    *streampoller.Poller
 
-	stop func()
+	stop     func()
+	detached bool
 }
 
 var seq atomic.Int64
@@ -115,9 +116,17 @@ func New(t testing.TB) *Env {
 	e.Publisher = &publisher.Publisher{Store: e.Store, Queue: e.Queue, Log: quiet}
 	e.Stream = streampoller.ForPublisher(c.Streams, res.StreamARN, e.Publisher, c.SQS, res.Queues.StreamFailuresURL, quiet)
 	e.stop = e.Stream.Start()
-	t.Cleanup(e.StopStream)
+	t.Cleanup(func() {
+		if !e.detached {
+			e.StopStream()
+		}
+	})
 	return e
 }
+
+// Detach keeps the stream poller running after the test or benchmark that made e ends
+// (benchmarks reuse one Env across their runs with growing b.N).
+func (e *Env) Detach() { e.detached = true }
 
 var quiet = slog.New(slog.NewJSONHandler(io.Discard, nil))
 
