@@ -368,5 +368,5 @@ func TestReplayAgainstLocalStack(t *testing.T) {
 }
 
 func dlqMessage(ev *event.Event, body []byte) queue.Message {
-	return queue.Message{EventID: ev.ID, Provider: ev.Provider, ObjectRef: ev.ObjectRef, Type: ev.Type, Body: body}
+	return queue.Message{EventID: ev.ID, Provider: ev.Provider, ObjectRef: ev.ObjectRef, Type: string(ev.Type), Body: body}
 }

@@ -31,7 +31,8 @@ const (
 	MaxAttributeBytes = 1024
 	// MaxBodyBytes is the largest event document, in bytes as sent (after JSON escaping).
 	// It is also far inside DynamoDB's 400 KB item, which holds it once plus bounded keys.
-	MaxBodyBytes = MaxMessageBytes - MaxAttributeBytes
+	// The publisher appends the per-object sequence and a conflict (DeliveryOverhead).
+	MaxBodyBytes = MaxMessageBytes - MaxAttributeBytes - DeliveryOverhead
 	// MaxDepth is how deeply the published document may nest (the event object counts as
 	// one level): consumers' parsers have recursion limits (Python's json gives up long
 	// before encoding/json does).

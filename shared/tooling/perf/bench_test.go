@@ -313,7 +313,7 @@ func BenchmarkFloor(b *testing.B) {
 		if err != nil || !res.Created {
 			b.Fatalf("put %d: %+v %v", i, res, err)
 		}
-		m := queue.Message{EventID: ev.ID, Provider: ev.Provider, ObjectRef: ev.ObjectRef, Type: ev.Type, Body: payload}
+		m := queue.Message{EventID: ev.ID, Provider: ev.Provider, ObjectRef: ev.ObjectRef, Type: string(ev.Type), Body: payload}
 		if err := q.Publish(ctx, m); err != nil {
 			b.Fatal(err)
 		}
