@@ -27,7 +27,7 @@ func listEvents(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.SetOutput(stderr)
 	prov := fs.String("provider", "", "only this provider")
 	status := fs.String("status", "", "only this status (succeeded, failed, pending, ...)")
-	published := fs.String("published", "", "only this publish state: published, pending or skipped")
+	published := fs.String("published", "", "only this publish state: published, pending, quarantined or skipped")
 	since := fs.Duration("since", 0, "only events received within this long (e.g. 2h)")
 	fromS := fs.String("from", "", "only events received at or after this: RFC 3339, a date, or a duration ago (2h)")
 	toS := fs.String("to", "", "only events received at or before this: RFC 3339, a date, or a duration ago (2h)")
@@ -43,7 +43,7 @@ func listEvents(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	st := &store.Store{Client: devstack.NewClients(cfg, *endpoint, "").DynamoDB, Table: *table}
-	f := store.ListFilter{Status: *status, PublishState: *published, Limit: *limit}
+	f := store.ListFilter{Status: *status, PublishState: *published, Limit: *limit, WithPayload: *asJSON}
 	if *since > 0 {
 		if *fromS != "" {
 			return errors.New("use --since or --from, not both")
@@ -59,9 +59,9 @@ func listEvents(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return fmt.Errorf("--to: %w", err)
 	}
 	switch *published {
-	case "", store.PublishPending, store.PublishPublished, store.PublishSkipped:
+	case "", store.PublishPending, store.PublishPublished, store.PublishQuarantined, store.PublishSkipped:
 	default:
-		return fmt.Errorf("--published %q: want published, pending or skipped", *published)
+		return fmt.Errorf("--published %q: want published, pending, quarantined or skipped", *published)
 	}
 	if *prov != "" {
 		w, ok := registry.Lookup(*prov)

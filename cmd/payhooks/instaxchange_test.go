@@ -161,6 +161,12 @@ func TestReconcileInstaXchangeAgainstLocalStack(t *testing.T) {
 	if fake.Calls("wd-cli-1") != 1 {
 		t.Fatalf("%d calls", fake.Calls("wd-cli-1"))
 	}
+	// No stream poller runs here: the repair command publishes what is stored.
+	var rout, rerr bytes.Buffer
+	if code := runMain(ctx, []string{"repair", "--min-age", "0", "--endpoint", dynamo, "--moto", moto, "--table", res.Table,
+		"--queue-url", res.Queues.URL}, &rout, &rerr); code != 0 || !strings.Contains(rout.String(), "published 2,") {
+		t.Fatalf("repair: exit %d: %s%s", code, rout.String(), rerr.String())
+	}
 	stored, err := (&store.Store{Client: clients.DynamoDB, Table: res.Table}).GetEvent(ctx, "instaxchange:ixc-cli-1:payout")
 	if err != nil || stored.Type != "payout.confirmed" || stored.PublishState != store.PublishPublished {
 		t.Fatalf("%+v %v", stored, err)

@@ -24,9 +24,13 @@ type Outcome string
 
 const (
 	Stored      Outcome = "stored"      // new: stored, and the stream will publish it
-	Duplicate   Outcome = "duplicate"   // seen before and already published
-	Recovered   Outcome = "recovered"   // seen before, not yet on the queue: the publisher or the repair path will send it
+	Duplicate   Outcome = "duplicate"   // seen before: the stream published it, or will
 	Unsupported Outcome = "unsupported" // stored for inspection, never published
+
+	// Recovered is no longer returned: publishing left the caller's path, so a caller
+	// never publishes what an earlier attempt stored. Kept until the pollers stop
+	// counting it.
+	Recovered Outcome = "recovered"
 )
 
 // ErrStore tells the edge that storing failed: the provider must retry.
@@ -58,8 +62,6 @@ func (in *Ingester) Ingest(ctx context.Context, ev *event.Event) (Outcome, error
 		return Unsupported, nil
 	case res.Created:
 		return Stored, nil
-	case res.PublishState == store.PublishPending || res.PublishState == store.PublishQuarantined:
-		return Recovered, nil
 	}
 	return Duplicate, nil
 }

@@ -35,8 +35,8 @@ func TestOutcomeOfTheOneWrite(t *testing.T) {
 		{"new unsupported", store.PutResult{Created: true, PublishState: store.PublishSkipped}, nil, ingest.Unsupported},
 		{"redelivery, published", store.PutResult{PublishState: store.PublishPublished}, nil, ingest.Duplicate},
 		{"redelivery, unsupported", store.PutResult{PublishState: store.PublishSkipped}, nil, ingest.Duplicate},
-		{"redelivery, not yet published", store.PutResult{PublishState: store.PublishPending}, nil, ingest.Recovered},
-		{"redelivery, quarantined", store.PutResult{PublishState: store.PublishQuarantined}, nil, ingest.Recovered},
+		{"redelivery, not yet published", store.PutResult{PublishState: store.PublishPending}, nil, ingest.Duplicate},
+		{"redelivery, quarantined", store.PutResult{PublishState: store.PublishQuarantined}, nil, ingest.Duplicate},
 		{"dynamodb down", store.PutResult{}, store.ErrUnavailable, ""},
 	}
 	for _, tt := range tests {

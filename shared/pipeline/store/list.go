@@ -39,7 +39,7 @@ func (st *Store) ListByProvider(ctx context.Context, f ListFilter) ([]StoredEven
 func (st *Store) EachEvent(ctx context.Context, f ListFilter, fn func(StoredEvent) error) error {
 	heads := make(shardHeap, Shards)
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(8)
+	g.SetLimit(Shards) // one round trip's latency, not Shards of them
 	for i := range heads {
 		heads[i] = &shardCursor{key: shardKey(f.Provider+"#", i)}
 		g.Go(func() error { return st.fill(gctx, f, heads[i]) })

@@ -147,7 +147,7 @@ func (h *Handler) ingest(ctx context.Context, log *slog.Logger, ev *event.Event,
 	}
 	log.Info("webhook accepted", "outcome", string(outcome), "duration_ms", ms(start))
 	switch outcome {
-	case ingest.Duplicate, ingest.Recovered:
+	case ingest.Duplicate:
 		h.count("duplicate", ev.Provider, "")
 		return Response{Status: http.StatusOK, Body: jsonBody("status", "duplicate")}
 	case ingest.Unsupported:

@@ -115,7 +115,7 @@ func (r *Replayer) SelectRange(ctx context.Context, provider string, from, to ti
 	if !to.IsZero() && to.Before(from) {
 		return nil, fmt.Errorf("replay: --to %s is before --from %s", to.Format(time.RFC3339), from.Format(time.RFC3339))
 	}
-	return r.Store.ListByProvider(ctx, store.ListFilter{Provider: provider, From: from, To: to})
+	return r.Store.ListByProvider(ctx, store.ListFilter{Provider: provider, From: from, To: to, WithPayload: true})
 }
 
 // Replay re-publishes evs with origin "replay". Unsupported events were never meant for
