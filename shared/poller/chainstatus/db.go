@@ -3,9 +3,7 @@ package chainstatus
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -61,39 +59,16 @@ type Payout struct {
 	BlockchainHash string
 }
 
-func key(pk string) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: pk}}
-}
-
-func str(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
-func num(v int64) types.AttributeValue {
-	return &types.AttributeValueMemberN{Value: strconv.FormatInt(v, 10)}
-}
-
-func getS(item map[string]types.AttributeValue, k string) string {
-	if v, ok := item[k].(*types.AttributeValueMemberS); ok {
-		return v.Value
-	}
-	return ""
-}
-
-func getN(item map[string]types.AttributeValue, k string) int64 {
-	if v, ok := item[k].(*types.AttributeValueMemberN); ok {
-		n, _ := strconv.ParseInt(v.Value, 10, 64)
-		return n
-	}
-	return 0
-}
-
-func getT(item map[string]types.AttributeValue, k string) time.Time {
-	t, _ := time.Parse(time.RFC3339Nano, getS(item, k))
-	return t
-}
-
-func isConditionFailed(err error) bool {
-	var ccf *types.ConditionalCheckFailedException
-	return errors.As(err, &ccf)
-}
+// The table's attribute helpers live in the store (one place for them).
+var (
+	key               = store.Key
+	str               = store.S
+	num               = store.N
+	getS              = store.GetS
+	getN              = store.GetN
+	getT              = store.GetT
+	isConditionFailed = store.IsConditionFailed
+)
 
 func unavailable(what string, err error) error {
 	return fmt.Errorf("%w: chainstatus: %s: %w", store.ErrUnavailable, what, err)

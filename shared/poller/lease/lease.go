@@ -15,11 +15,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
-	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -221,20 +219,13 @@ func nowOf(now func() time.Time) time.Time {
 	return time.Now()
 }
 
-func key(pk string) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{"pk": str(pk)}
-}
-
-func str(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
-
-func num(v int64) types.AttributeValue {
-	return &types.AttributeValueMemberN{Value: strconv.FormatInt(v, 10)}
-}
-
-func isConditionFailed(err error) bool {
-	var ccf *types.ConditionalCheckFailedException
-	return errors.As(err, &ccf)
-}
+// The table's attribute helpers live in the store (one place for them).
+var (
+	key               = store.Key
+	str               = store.S
+	num               = store.N
+	isConditionFailed = store.IsConditionFailed
+)
 
 func unavailable(pk, what string, err error) error {
 	return fmt.Errorf("%w: lease: %s: %s: %w", store.ErrUnavailable, pk, what, err)
