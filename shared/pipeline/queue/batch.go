@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"golang.org/x/sync/errgroup"
 )
 
 // BatchAPI is the part of the SQS client batched sends use.
@@ -43,36 +44,65 @@ func (p *Publisher) SendBatch(ctx context.Context, msgs []Message) []error {
 		}
 		return errs
 	}
+	// Batches go out side by side unless an object has messages in two of them: then in
+	// order, so that an object's messages keep their order in its message group.
+	var g errgroup.Group
+	g.SetLimit(1)
+	if groupsDisjoint(msgs) {
+		g.SetLimit(MaxBatch)
+	}
 	for lo := 0; lo < len(msgs); lo += MaxBatch {
 		hi := min(lo+MaxBatch, len(msgs))
-		entries := make([]types.SendMessageBatchRequestEntry, 0, hi-lo)
-		for i := lo; i < hi; i++ {
-			in := p.input(msgs[i])
-			entries = append(entries, types.SendMessageBatchRequestEntry{
-				Id: aws.String(strconv.Itoa(i)), MessageBody: in.MessageBody, MessageGroupId: in.MessageGroupId,
-				MessageDeduplicationId: in.MessageDeduplicationId, MessageAttributes: in.MessageAttributes,
-			})
+		g.Go(func() error {
+			p.sendBatch(ctx, client, msgs, errs, lo, hi)
+			return nil
+		})
+	}
+	_ = g.Wait()
+	return errs
+}
+
+// groupsDisjoint reports whether no object has messages in two batches of MaxBatch.
+func groupsDisjoint(msgs []Message) bool {
+	batchOf := map[string]int{}
+	for i, m := range msgs {
+		k := m.Provider + ":" + m.ObjectRef
+		if b, ok := batchOf[k]; ok && b != i/MaxBatch {
+			return false
 		}
-		out, err := client.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: aws.String(p.QueueURL), Entries: entries})
-		if err != nil {
-			for i := lo; i < hi; i++ {
-				errs[i] = fmt.Errorf("%w: send batch: %w", ErrUnavailable, err)
-			}
+		batchOf[k] = i / MaxBatch
+	}
+	return true
+}
+
+// sendBatch sends msgs[lo:hi] in one SendMessageBatch and records each entry's outcome.
+func (p *Publisher) sendBatch(ctx context.Context, client BatchAPI, msgs []Message, errs []error, lo, hi int) {
+	entries := make([]types.SendMessageBatchRequestEntry, 0, hi-lo)
+	for i := lo; i < hi; i++ {
+		in := p.input(msgs[i])
+		entries = append(entries, types.SendMessageBatchRequestEntry{
+			Id: aws.String(strconv.Itoa(i)), MessageBody: in.MessageBody, MessageGroupId: in.MessageGroupId,
+			MessageDeduplicationId: in.MessageDeduplicationId, MessageAttributes: in.MessageAttributes,
+		})
+	}
+	out, err := client.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: aws.String(p.QueueURL), Entries: entries})
+	if err != nil {
+		for i := lo; i < hi; i++ {
+			errs[i] = fmt.Errorf("%w: send batch: %w", ErrUnavailable, err)
+		}
+		return
+	}
+	for _, f := range out.Failed {
+		i, err := strconv.Atoi(aws.ToString(f.Id))
+		if err != nil || i < lo || i >= hi {
 			continue
 		}
-		for _, f := range out.Failed {
-			i, err := strconv.Atoi(aws.ToString(f.Id))
-			if err != nil || i < lo || i >= hi {
-				continue
-			}
-			kind := ErrUnavailable
-			if f.SenderFault {
-				kind = ErrRejected
-			}
-			errs[i] = fmt.Errorf("%w: %s: %s", kind, aws.ToString(f.Code), aws.ToString(f.Message))
+		kind := ErrUnavailable
+		if f.SenderFault {
+			kind = ErrRejected
 		}
+		errs[i] = fmt.Errorf("%w: %s: %s", kind, aws.ToString(f.Code), aws.ToString(f.Message))
 	}
-	return errs
 }
 
 func (p *Publisher) sendOne(ctx context.Context, m Message) error {
