@@ -12,6 +12,8 @@ import (
 
 	"github.com/payhooks/payhooks/shared/pipeline/event"
 	"github.com/payhooks/payhooks/shared/pipeline/ingest"
+	"github.com/payhooks/payhooks/shared/pipeline/publisher"
+	"github.com/payhooks/payhooks/shared/pipeline/queue"
 	"github.com/payhooks/payhooks/shared/poller"
 	"github.com/payhooks/payhooks/shared/poller/pollertest"
 	"github.com/payhooks/payhooks/shared/provider/axpay/axpaytest"
@@ -19,25 +21,28 @@ import (
 
 // countingPublisher counts the messages each event id got, on top of the real queue.
 type countingPublisher struct {
-	inner ingest.Publisher
+	inner publisher.Sender
 	mu    sync.Mutex
 	n     map[string]int
 }
 
-func (c *countingPublisher) Publish(ctx context.Context, ev *event.Event, body []byte) error {
-	err := c.inner.Publish(ctx, ev, body)
-	if err == nil {
-		c.mu.Lock()
-		c.n[ev.ID]++
-		c.mu.Unlock()
+func (c *countingPublisher) SendBatch(ctx context.Context, msgs []queue.Message) []error {
+	errs := c.inner.SendBatch(ctx, msgs)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i, err := range errs {
+		if err == nil {
+			c.n[msgs[i].EventID]++
+		}
 	}
-	return err
+	return errs
 }
 
-// countPublishes routes f's ingestion through a counting publisher.
+// countPublishes routes the publisher that the table's stream feeds through a counting
+// sender.
 func (f *fixture) countPublishes() *countingPublisher {
-	cp := &countingPublisher{inner: f.env.Publisher, n: map[string]int{}}
-	f.in.Publisher = cp
+	cp := &countingPublisher{inner: f.env.Publisher.Queue, n: map[string]int{}}
+	f.env.Publisher.Queue = cp
 	return cp
 }
 
@@ -76,9 +81,9 @@ func (f *fixture) exactlyOnce(t *testing.T, cp *countingPublisher, want []axpayt
 	if !slices.Equal(got, wantIDs) {
 		t.Fatalf("stored %d events %v\nwant %d %v", len(got), got, len(wantIDs), wantIDs)
 	}
+	onQueue := f.messages(t) // waits for the publisher to catch up
 	cp.mu.Lock()
 	defer cp.mu.Unlock()
-	onQueue := f.messages(t)
 	for _, id := range wantIDs {
 		if cp.n[id] != 1 || onQueue[id] != 1 {
 			t.Errorf("%s published %d times, %d messages on the queue", id, cp.n[id], onQueue[id])
