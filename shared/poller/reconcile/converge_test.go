@@ -16,6 +16,7 @@ import (
 	"github.com/payhooks/payhooks/shared/pipeline/queue"
 	"github.com/payhooks/payhooks/shared/poller"
 	"github.com/payhooks/payhooks/shared/poller/pollertest"
+	"github.com/payhooks/payhooks/shared/provider"
 	"github.com/payhooks/payhooks/shared/provider/axpay/axpaytest"
 )
 
@@ -64,9 +65,10 @@ func (f *fixture) runs(t *testing.T, p *Poller, n int, before func(i int)) []Res
 	return out
 }
 
-// exactlyOnce checks that the stored AXpay events are exactly want, and that each got
-// exactly one message: counted at the publisher, and found once on the queue.
-func (f *fixture) exactlyOnce(t *testing.T, cp *countingPublisher, want []axpaytest.Transaction) {
+// exactlyOnce checks that the stored AXpay events are exactly want (plus storedOnly, ids of
+// events stored but never published), and that each of want got exactly one message:
+// counted at the publisher, and found once on the queue.
+func (f *fixture) exactlyOnce(t *testing.T, cp *countingPublisher, want []axpaytest.Transaction, storedOnly ...string) {
 	t.Helper()
 	wantIDs := make([]string, len(want))
 	for i, tx := range want {
@@ -75,11 +77,13 @@ func (f *fixture) exactlyOnce(t *testing.T, cp *countingPublisher, want []axpayt
 	slices.Sort(wantIDs)
 	var got []string
 	for id := range f.events(t) {
-		got = append(got, id)
+		if !slices.Contains(storedOnly, id) {
+			got = append(got, id)
+		}
 	}
 	slices.Sort(got)
-	if !slices.Equal(got, wantIDs) {
-		t.Fatalf("stored %d events %v\nwant %d %v", len(got), got, len(wantIDs), wantIDs)
+	if !slices.Equal(got, wantIDs) || len(f.events(t)) != len(wantIDs)+len(storedOnly) {
+		t.Fatalf("stored %d events %v\nwant %d %v + %v", len(got), got, len(wantIDs), wantIDs, storedOnly)
 	}
 	onQueue := f.messages(t) // waits for the publisher to catch up
 	cp.mu.Lock()
@@ -181,9 +185,10 @@ func TestConvergeCappedPagesWithoutTotal(t *testing.T) {
 	f.exactlyOnce(t, cp, f.txs)
 }
 
-// A row the normalizer refuses (a status too long for a key; a missing currency) is
-// counted by its typed reason, logged without its values, surfaced as a metric, and
-// skipped: every good row around it is reconciled.
+// Rows the normalizer refuses (a missing currency, an amount that is no plain decimal) are
+// counted by their typed reason, logged without their values, surfaced as a metric, and
+// skipped: every good row around them is reconciled. A status too long for a key no longer
+// poisons anything: its id is bounded, and it is stored as event.unsupported, never published.
 func TestConvergePoisonRows(t *testing.T) {
 	f := newFixture(t, 10, nil)
 	cp := f.countPublishes()
@@ -191,22 +196,31 @@ func TestConvergePoisonRows(t *testing.T) {
 	long.ID, long.Status, long.CreatedAt = "tx-long-status", strings.Repeat("SETTLEDX", 400), long.CreatedAt+1
 	noCurrency := f.txs[6]
 	noCurrency.ID, noCurrency.Currency, noCurrency.CreatedAt = "tx-no-currency", "", noCurrency.CreatedAt+1
-	f.srv.Seed(long, noCurrency)
+	huge := f.txs[8]
+	huge.ID, huge.Amount, huge.CreatedAt = "tx-huge-amount", "1e999", huge.CreatedAt+1
+	f.srv.Seed(long, noCurrency, huge)
 	m := &pollertest.Metrics{Provider: "axpay"}
 	p := f.poller(nil)
 	p.Metrics, p.PageSize = m, 4
 	res := f.runs(t, p, 2, nil)
-	if got := res[0].InvalidTotal(); got != 2 || res[0].ReconciledMissing != 10 || res[0].Stopped != poller.Done {
+	if got := res[0].InvalidTotal(); got != 2 || res[0].ReconciledMissing != 10 || res[0].Unsupported != 1 || res[0].Stopped != poller.Done {
 		t.Fatalf("first run %+v", res[0])
 	}
 	if m.Get("reconcile_invalid") < 2 {
 		t.Errorf("reconcile_invalid metric %v", m.Get("reconcile_invalid"))
 	}
 	logs := f.logs.String()
-	if !strings.Contains(logs, `"reason":"`) || strings.Contains(logs, "SETTLEDX") || strings.Contains(logs, "example.com") {
+	if !strings.Contains(logs, `"reason":"`) || strings.Contains(logs, "SETTLEDX") || strings.Contains(logs, "1e999") ||
+		strings.Contains(logs, "example.com") {
 		t.Errorf("refused rows must be logged by reason only:\n%s", logs)
 	}
-	f.exactlyOnce(t, cp, f.txs)
+	var unsupported string
+	for id, ev := range f.events(t) {
+		if ev.Type == event.TypeUnsupported {
+			unsupported = id
+		}
+	}
+	f.exactlyOnce(t, cp, f.txs, unsupported)
 }
 
 // Ties at page boundaries, a row repeated on the next page, and rows inserted while paging
@@ -322,5 +336,30 @@ func TestAPICallsPerDay(t *testing.T) {
 				t.Errorf("%d requests", day)
 			}
 		})
+	}
+}
+
+// unfitFor refuses one event as the pipeline refuses one it cannot store.
+type unfitFor struct {
+	poller.Ingester
+	id string
+}
+
+func (u unfitFor) Ingest(ctx context.Context, ev *event.Event) (ingest.Outcome, error) {
+	if ev.ID == u.id {
+		return "", fmt.Errorf("ingest %s: %w", ev.ID, event.ErrUnfit)
+	}
+	return u.Ingester.Ingest(ctx, ev)
+}
+
+// An event the pipeline cannot store (no retry would help) is skipped like a refused row:
+// the rows after it are reconciled, and the run is not an error.
+func TestUnstorableEventDoesNotBlock(t *testing.T) {
+	f := newFixture(t, 6, nil)
+	p := f.poller(unfitFor{Ingester: f.in, id: "axpay:" + f.txs[2].ID})
+	p.PageSize = 2
+	res := f.runs(t, p, 1, nil)
+	if res[0].Invalid[string(provider.ReasonEventUnfit)] != 1 || res[0].ReconciledMissing != 5 || res[0].Stopped != poller.Done {
+		t.Fatalf("%+v", res[0])
 	}
 }

@@ -27,6 +27,7 @@ import (
 
 	"github.com/payhooks/payhooks/shared/pipeline/event"
 	"github.com/payhooks/payhooks/shared/pipeline/ingest"
+	"github.com/payhooks/payhooks/shared/pipeline/store"
 	"github.com/payhooks/payhooks/shared/poller"
 	"github.com/payhooks/payhooks/shared/provider"
 	"github.com/payhooks/payhooks/shared/provider/axpay"
@@ -42,11 +43,6 @@ const (
 	DefaultLeaseTTL   = 15 * time.Minute // Lambda's longest timeout
 	DefaultMargin     = 10 * time.Second
 )
-
-// maxEventIDBytes keeps an event's keys well inside DynamoDB's 2048-byte partition key: a
-// row whose id would not fit is refused like any malformed row, instead of failing its
-// write on every run.
-const maxEventIDBytes = 1024
 
 // Poller reconciles AXpay. Client is called once per run, after the lease is taken, so a
 // rotated secret is picked up and a run that cannot poll never reads it.
@@ -86,7 +82,7 @@ type Result struct {
 	Recovered         int            // stored before but never published: published now
 	Unsupported       int            // stored for inspection, never published
 	WebhookFailed     int            // listed with webhookStatus FAILED
-	Invalid           map[string]int // rows refused and skipped, by typed reason
+	Invalid           map[string]int // rows skipped (refused, or unstorable), by typed reason
 	Duration          time.Duration
 }
 
@@ -286,16 +282,8 @@ func (w *walker) pass(ctx context.Context, from time.Time, save func(ctx context
 func (w *walker) row(ctx context.Context, raw []byte, pos position) (string, time.Time, bool, error) {
 	w.res.Fetched++
 	ev, err := axpay.NormalizeTransaction(raw)
-	if err == nil && len(ev.ID) > maxEventIDBytes {
-		err = provider.BadRequest(provider.ReasonBadField, errors.New("id: too long for an event key"))
-	}
 	if err != nil {
-		key := fmt.Sprintf("refused:%x", sha256.Sum256(raw))
-		if !w.handled[key] {
-			w.handled[key] = true
-			w.refused(err, pos)
-		}
-		return key, time.Time{}, false, nil
+		return w.skip(raw, err, pos), time.Time{}, false, nil
 	}
 	if w.handled[ev.ID] {
 		w.res.Repeated++
@@ -306,6 +294,11 @@ func (w *walker) row(ctx context.Context, raw []byte, pos position) (string, tim
 	}
 	ev.Stamp(poller.Clock(w.p.Now), event.OriginReconciliation)
 	out, err := w.p.Ingester.Ingest(ctx, &ev)
+	if errors.Is(err, event.ErrUnfit) || errors.Is(err, store.ErrItemInvalid) {
+		// No retry can store this event (our bug, not an outage): skipped like a refused
+		// row, so it cannot hold up the rows after it; the sweep tries it again.
+		return w.skip(raw, err, pos), ev.OccurredAt, true, nil
+	}
 	if err != nil {
 		return "", time.Time{}, false, fmt.Errorf("reconcile: ingest %s: %w", ev.ID, err)
 	}
@@ -314,13 +307,22 @@ func (w *walker) row(ctx context.Context, raw []byte, pos position) (string, tim
 	return ev.ID, ev.OccurredAt, true, nil
 }
 
-// refused counts and logs a row that does not normalize. The log holds the typed reason
-// and where the row was, never its values: the row may hold an email.
-func (w *walker) refused(err error, pos position) {
-	reason := "invalid"
+// skip counts and logs, once per run, a row that cannot become a stored event, and returns
+// the key naming it. The log holds the typed reason and where the row was, never its
+// values: the row may hold an email.
+func (w *walker) skip(raw []byte, err error, pos position) string {
+	key := fmt.Sprintf("skipped:%x", sha256.Sum256(raw))
+	if w.handled[key] {
+		return key
+	}
+	w.handled[key] = true
+	reason := string(provider.ReasonEventUnfit)
 	var rej *provider.Rejection
-	if errors.As(err, &rej) {
+	switch {
+	case errors.As(err, &rej):
 		reason = string(rej.Reason)
+	case errors.Is(err, store.ErrItemInvalid):
+		reason = string(provider.ReasonItemInvalid)
 	}
 	if w.res.Invalid == nil {
 		w.res.Invalid = map[string]int{}
@@ -328,6 +330,7 @@ func (w *walker) refused(err error, pos position) {
 	w.res.Invalid[reason]++
 	w.p.log().Warn("reconcile skipped a transaction that does not normalize", "provider", axpay.Name,
 		"reason", reason, "after", pos.at.UTC().Format(time.RFC3339Nano), "skip", pos.skip)
+	return key
 }
 
 func (w *walker) count(out ingest.Outcome, ev *event.Event) {
