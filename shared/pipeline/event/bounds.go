@@ -3,7 +3,6 @@ package event
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -60,32 +59,55 @@ const (
 var ErrUnfit = errors.New("event does not fit its bounds")
 
 // BoundRef returns s if it is at most max bytes, else a prefix of it (cut at a rune
-// boundary) and "~" and 32 hex digits of the SHA-256 of all of s: deterministic, so a
+// boundary) and "~" and a digest of all of s: deterministic, so a
 // redelivery gets the same value, and distinct for distinct inputs.
 func BoundRef(s string, max int) string {
 	if len(s) <= max {
 		return s
 	}
-	sum := sha256.Sum256([]byte(s))
 	n := max - 1 - 32
 	for n > 0 && !utf8.RuneStart(s[n]) {
 		n--
 	}
-	return s[:n] + "~" + hex.EncodeToString(sum[:16])
+	return s[:n] + "~" + digest(s)
+}
+
+// safeRef is a reference as it may be stored: masked by value (with a digest of what it
+// was, spelled in letters so that masking finds nothing in it), then bounded.
+func safeRef(s string) string {
+	if m := redact.Text(s); m != s {
+		s = m + "~" + digest(s)
+	}
+	return BoundRef(s, MaxRefBytes)
+}
+
+// digest is 128 bits of the SHA-256 of s as 32 letters a–p: hex digits could form a
+// Luhn-valid run that masking would then change, and a bounded id must stay as it is.
+func digest(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	d := make([]byte, 32)
+	for i, b := range sum[:16] {
+		d[2*i], d[2*i+1] = 'a'+b>>4, 'a'+b&15
+	}
+	return string(d)
 }
 
 // BoundIDs bounds the event's identifiers in place: objectRef, providerEventId,
 // merchantRef and every component of id to MaxRefBytes (so id's component and objectRef
 // stay equal), then id as a whole to MaxIDBytes. It is idempotent; Fit calls it, and the
 // edge calls it first so its log lines carry the bounded id.
+//
+// A reference holding an email address or a card number is masked too, and the masked text
+// is followed by a digest of the original: masking alone would merge two different objects
+// into one id, and the second payment would be dropped as a duplicate.
 func BoundIDs(ev *Event) {
-	ev.ObjectRef = BoundRef(ev.ObjectRef, MaxRefBytes)
-	ev.ProviderEventID = BoundRef(ev.ProviderEventID, MaxRefBytes)
-	ev.MerchantRef = BoundRef(ev.MerchantRef, MaxRefBytes)
-	if len(ev.ID) > MaxRefBytes {
+	ev.ObjectRef = safeRef(ev.ObjectRef)
+	ev.ProviderEventID = safeRef(ev.ProviderEventID)
+	ev.MerchantRef = safeRef(ev.MerchantRef)
+	if len(ev.ID) > MaxRefBytes || redact.Text(ev.ID) != ev.ID {
 		parts := strings.Split(ev.ID, ":")
 		for i, p := range parts {
-			parts[i] = BoundRef(p, MaxRefBytes)
+			parts[i] = safeRef(p)
 		}
 		ev.ID = BoundRef(strings.Join(parts, ":"), MaxIDBytes)
 	}

@@ -176,3 +176,32 @@ func TestFitEscapesWhatSQSRefuses(t *testing.T) {
 		t.Fatal("meaning changed")
 	}
 }
+
+// A reference that is an email address or a card number is never stored whole, and two
+// such references never become one id.
+func TestBoundIDsMasksPersonalData(t *testing.T) {
+	seen := map[string]string{}
+	for _, ref := range []string{"john.doe@example.com", "jane.doe@example.com", "John Doe <john.doe@example.com>",
+		"4111111111111111", "4111111111111129", "order 4111111111111111*"} {
+		ev := base("axpay:" + ref + ":completed")
+		ev.ObjectRef, ev.MerchantRef = ref, ref
+		event.BoundIDs(ev)
+		for _, v := range []string{ev.ID, ev.ObjectRef, ev.MerchantRef} {
+			if strings.Contains(v, "doe@example.com") || strings.Contains(v, "4111111111111") {
+				t.Errorf("%q kept personal data: %q", ref, v)
+			}
+		}
+		if !strings.Contains(ev.ID, ev.ObjectRef) {
+			t.Errorf("id %q does not hold objectRef %q", ev.ID, ev.ObjectRef)
+		}
+		if prev, dup := seen[ev.ID]; dup {
+			t.Errorf("%q and %q became one id %q", prev, ref, ev.ID)
+		}
+		seen[ev.ID] = ref
+		again := *ev
+		event.BoundIDs(&again)
+		if again.ID != ev.ID || again.ObjectRef != ev.ObjectRef {
+			t.Errorf("not idempotent: %q then %q", ev.ID, again.ID)
+		}
+	}
+}
