@@ -37,24 +37,7 @@ const root = "../../.."
 var fullEmail = regexp.MustCompile(`[A-Za-z0-9._%+-]{2,}@[A-Za-z0-9-]+\.[A-Za-z]`)
 
 // logs collects every log line of the suite, to prove no secret or card number is written.
-var logs = &syncBuffer{}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+var logs = &devstack.Buffer{}
 
 // TestMain checks, once every test has run, that no log line of the whole suite leaked.
 func TestMain(m *testing.M) {

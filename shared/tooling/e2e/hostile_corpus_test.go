@@ -17,6 +17,7 @@ import (
 	"github.com/payhooks/payhooks/shared/pipeline/webhook"
 	"github.com/payhooks/payhooks/shared/provider"
 	"github.com/payhooks/payhooks/shared/provider/axs"
+	"github.com/payhooks/payhooks/shared/tooling/devstack"
 	"github.com/payhooks/payhooks/shared/tooling/devstack/stacktest"
 	"github.com/payhooks/payhooks/shared/tooling/gateway"
 	"github.com/payhooks/payhooks/shared/tooling/registry"
@@ -156,7 +157,7 @@ func corpusRequest(t *testing.T, i int, c corpusCase) (registry.Webhook, provide
 // SQS's 262,144 bytes (attributes included) and 64 levels; every id within 1024 bytes.
 func TestHostileCorpusThroughGateway(t *testing.T) {
 	env := stacktest.New(t)
-	var runLog syncBuffer
+	var runLog devstack.Buffer
 	p := newPipelineLogging(t, env, nil, io.MultiWriter(logs, &runLog))
 	var routes []gateway.Route
 	for _, w := range registry.Webhooks {

@@ -18,10 +18,11 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/payhooks/payhooks/shared/tooling/devstack"
 )
 
 // The pinned emulator. Install builds it from source at this version with `go install`.
@@ -68,7 +69,7 @@ func Build(ctx context.Context, root, dir string) error {
 type Emulator struct {
 	url string
 	cmd *exec.Cmd
-	out *output
+	out *devstack.Buffer
 	seq atomic.Int64
 }
 
@@ -90,7 +91,7 @@ func Start(ctx context.Context, bin, bootstrap string, env []string) (*Emulator,
 	if bin, err = filepath.Abs(bin); err != nil {
 		return nil, err
 	}
-	e := &Emulator{url: "http://" + addr + "/2015-03-31/functions/function/invocations", out: &output{}}
+	e := &Emulator{url: "http://" + addr + "/2015-03-31/functions/function/invocations", out: &devstack.Buffer{}}
 	e.cmd = exec.Command(bin, "--runtime-interface-emulator-address", addr, "--runtime-api-address", api, abs)
 	e.cmd.Dir = filepath.Dir(abs)
 	e.cmd.Env = env
@@ -211,29 +212,3 @@ func (e *Emulator) Close() {
 	_ = syscall.Kill(-e.cmd.Process.Pid, syscall.SIGKILL)
 	_ = e.cmd.Wait()
 }
-
-// output collects what the processes print, safe for their writes and our reads.
-type output struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (o *output) Write(p []byte) (int, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.buf.Write(p)
-}
-
-func (o *output) Len() int {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.buf.Len()
-}
-
-func (o *output) From(i int) string {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return string(o.buf.Bytes()[i:])
-}
-
-func (o *output) String() string { return o.From(0) }

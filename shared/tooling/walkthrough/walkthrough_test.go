@@ -1,7 +1,6 @@
 package walkthrough
 
 import (
-	"bytes"
 	"context"
 	"net"
 	"os"
@@ -9,7 +8,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -87,7 +85,7 @@ func TestREADMEWalkthrough(t *testing.T) {
 	}
 
 	start := blocks[0].Commands[0]
-	var startOut syncBuffer
+	var startOut devstack.Buffer
 	srv := exec.Command("bash", "-c", start)
 	srv.Dir, srv.Env = dir, env
 	srv.Stdout, srv.Stderr = &startOut, &startOut
@@ -139,22 +137,4 @@ func TestREADMEWalkthrough(t *testing.T) {
 			}
 		}
 	}
-}
-
-// syncBuffer collects a process's output while the test reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
