@@ -125,7 +125,7 @@ func (p *Publisher) prepare(ctx context.Context, se store.StoredEvent) (queue.Me
 }
 
 // eachObject calls fn for every index of evs: sequentially within one object, with up to
-// 32 objects at a time.
+// 16 objects at a time.
 func (p *Publisher) eachObject(ctx context.Context, evs []store.StoredEvent, fn func(i int)) {
 	groups := map[string][]int{}
 	var order []string
@@ -137,7 +137,7 @@ func (p *Publisher) eachObject(ctx context.Context, evs []store.StoredEvent, fn 
 		groups[k] = append(groups[k], i)
 	}
 	var g errgroup.Group
-	g.SetLimit(32)
+	g.SetLimit(16)
 	for _, k := range order {
 		g.Go(func() error {
 			for _, i := range groups[k] {

@@ -66,22 +66,34 @@ func (st *Store) AdvanceState(ctx context.Context, se StoredEvent) (Delivery, er
 	if event.Type(se.Type) == event.TypeUnsupported || se.ObjectRef == "" {
 		return Delivery{}, nil
 	}
+	// The first try assumes a new object (the common case: one write); a failed condition
+	// hands back the item as it is, and the next try builds on it.
+	var cur map[string]types.AttributeValue
 	for try := 0; try < 8; try++ {
-		cur, err := st.Client.GetItem(ctx, &dynamodb.GetItemInput{
+		if d, ok := recordedDelivery(cur, se.ID); ok {
+			return d, nil
+		}
+		in, d := stateUpdate(st.Table, cur, se)
+		in.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
+		_, err := st.Client.UpdateItem(ctx, in)
+		var ccf *types.ConditionalCheckFailedException
+		switch {
+		case err == nil:
+			return d, nil
+		case !errors.As(err, &ccf):
+			return Delivery{}, failed("advance state", err)
+		case ccf.Item != nil:
+			cur = ccf.Item
+			continue
+		}
+		// Some implementations omit the old item: read it.
+		out, err := st.Client.GetItem(ctx, &dynamodb.GetItemInput{
 			TableName: aws.String(st.Table), Key: stateKey(se.Provider, se.ObjectRef), ConsistentRead: aws.Bool(true),
 		})
 		if err != nil {
 			return Delivery{}, failed("get state", err)
 		}
-		if d, ok := recordedDelivery(cur.Item, se.ID); ok {
-			return d, nil
-		}
-		in, d := stateUpdate(st.Table, cur.Item, se)
-		if _, err := st.Client.UpdateItem(ctx, in); err == nil {
-			return d, nil
-		} else if !IsConditionFailed(err) {
-			return Delivery{}, failed("advance state", err)
-		}
+		cur = out.Item
 	}
 	return Delivery{}, fmt.Errorf("%w: %s/%s", ErrContention, se.Provider, se.ObjectRef)
 }

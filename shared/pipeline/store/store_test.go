@@ -188,40 +188,42 @@ func stored(id string, st event.Status) store.StoredEvent {
 func TestAdvanceStateSequenceAndConflict(t *testing.T) {
 	ctx := context.Background()
 	// A new object: one write, conditional on the item not existing, sequence 1.
-	f := &fakeAPI{getOut: []map[string]types.AttributeValue{nil}}
+	f := &fakeAPI{}
 	d, err := (&store.Store{Client: f, Table: "t"}).AdvanceState(ctx, stored("axs:T1:SUCCESS", event.Succeeded))
-	if err != nil || d.Sequence != 1 || d.Conflict != nil || len(f.updates) != 1 {
-		t.Fatalf("%+v %v (%d updates)", d, err, len(f.updates))
+	if err != nil || d.Sequence != 1 || d.Conflict != nil || len(f.updates) != 1 || len(f.gets) != 0 {
+		t.Fatalf("%+v %v (%d updates, %d gets)", d, err, len(f.updates), len(f.gets))
 	}
 	if c := aws.ToString(f.updates[0].ConditionExpression); c != "attribute_not_exists(pk)" {
 		t.Fatalf("condition %q", c)
 	}
-	// A contradicting outcome: sequence 2, a conflict naming the recorded event, the state
-	// item's status untouched, the write conditional on the sequence it read.
+	// A contradicting outcome: the first write finds the object; the second gives sequence 2
+	// and a conflict naming the recorded event, leaves the status alone, and is conditional
+	// on the sequence it found.
 	cur := map[string]types.AttributeValue{"pk": store.S("STATE#axs#T1"), "status": store.S("succeeded"),
 		"eventId": store.S("axs:T1:SUCCESS"), "sequence": store.N(1)}
-	f = &fakeAPI{getOut: []map[string]types.AttributeValue{cur}}
+	f = &fakeAPI{updateErr: []error{ccf(cur), nil}}
 	d, err = (&store.Store{Client: f, Table: "t"}).AdvanceState(ctx, stored("axs:T1:DECLINED", event.Failed))
 	if err != nil || d.Sequence != 2 || d.Conflict == nil || d.Conflict.RecordedEventID != "axs:T1:SUCCESS" || d.Conflict.RecordedStatus != event.Succeeded {
 		t.Fatalf("%+v %v", d, err)
 	}
-	up := f.updates[0]
+	up := f.updates[1]
 	if strings.Contains(aws.ToString(up.UpdateExpression), "#st") || aws.ToString(up.ConditionExpression) != "#seq = :old" {
 		t.Fatalf("update %q if %q", aws.ToString(up.UpdateExpression), aws.ToString(up.ConditionExpression))
 	}
-	// The same event again (a retry): the recorded delivery, and no write.
+	// The same event again (a retry): the recorded delivery, and nothing written.
 	cur["delivery:axs:T1:DECLINED"] = &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{
 		"sequence": store.N(2), "recordedStatus": store.S("succeeded"), "recordedEventId": store.S("axs:T1:SUCCESS")}}
-	f = &fakeAPI{getOut: []map[string]types.AttributeValue{cur}}
+	f = &fakeAPI{updateErr: []error{ccf(cur)}}
 	again, err := (&store.Store{Client: f, Table: "t"}).AdvanceState(ctx, stored("axs:T1:DECLINED", event.Failed))
-	if err != nil || again.Sequence != 2 || again.Conflict == nil || len(f.updates) != 0 {
+	if err != nil || again.Sequence != 2 || again.Conflict == nil || len(f.updates) != 1 {
 		t.Fatalf("retry: %+v %v (%d updates)", again, err, len(f.updates))
 	}
-	// Another publisher wrote first: read again and take the next number.
-	next := map[string]types.AttributeValue{"pk": store.S("STATE#axs#T1"), "status": store.S("pending"), "sequence": store.N(1)}
-	f = &fakeAPI{getOut: []map[string]types.AttributeValue{nil, next}, updateErr: []error{ccf(nil), nil}}
+	// Another publisher wrote in between: take the next number.
+	one := map[string]types.AttributeValue{"pk": store.S("STATE#axs#T1"), "status": store.S("pending"), "sequence": store.N(1)}
+	two := map[string]types.AttributeValue{"pk": store.S("STATE#axs#T1"), "status": store.S("pending"), "sequence": store.N(2)}
+	f = &fakeAPI{updateErr: []error{ccf(one), ccf(two), nil}}
 	d, err = (&store.Store{Client: f, Table: "t"}).AdvanceState(ctx, stored("axs:T1:SUCCESS", event.Succeeded))
-	if err != nil || d.Sequence != 2 || len(f.updates) != 2 {
+	if err != nil || d.Sequence != 3 || len(f.updates) != 3 {
 		t.Fatalf("contended: %+v %v (%d updates)", d, err, len(f.updates))
 	}
 }
