@@ -45,15 +45,15 @@ type Result struct {
 
 type failure struct {
 	id, reason string
-	permanent  bool
+	outage     bool // SQS or DynamoDB failed: nothing is known about the event itself
 }
 
 // Run publishes pending events older than MinAge, taking one page from each shard in
-// turn, until none is left, the run's budget is spent, or ctx nears its end. An event
-// that fails is left for the next run, not retried here; its try is counted only when the
-// failure is its own (SQS refused it, its payload is unusable) or when other events went
-// out in the same run, so an outage never quarantines healthy events. After
-// store.MaxPublishAttempts counted tries it is quarantined.
+// turn, until none is left, the run's budget is spent, three pages in a row met only an
+// outage, or ctx nears its end. An event that fails is left for the next run, not retried
+// here; its try is counted unless the failure was an outage in a run that sent nothing, so
+// an outage never quarantines healthy events while a poisoned event never hides the
+// shards behind it. After store.MaxPublishAttempts counted tries it is quarantined.
 func (s *Sweeper) Run(ctx context.Context) (Result, error) {
 	var res Result
 	now := s.now()
@@ -82,9 +82,9 @@ func (s *Sweeper) Run(ctx context.Context) (Result, error) {
 				done[sh] = true
 				left--
 			}
-			before := res.Published
-			failed = append(failed, s.publish(ctx, ids, now, &res)...)
-			if len(ids) > 0 && res.Published == before {
+			page := s.publish(ctx, ids, now, &res)
+			failed = append(failed, page...)
+			if allOutages(page) && len(page) == len(ids) && len(ids) > 0 {
 				dry++
 			} else if len(ids) > 0 {
 				dry = 0
@@ -105,8 +105,11 @@ func (s *Sweeper) publish(ctx context.Context, ids []string, now time.Time, res 
 		se, err := s.Store.GetEvent(ctx, id)
 		if err != nil {
 			res.Failed++
-			failed = append(failed, failure{id: id, reason: err.Error()})
+			failed = append(failed, failure{id: id, reason: err.Error(), outage: publisher.Outage(err)})
 			continue
+		}
+		if se.PublishState != store.PublishPending {
+			continue // published since the index was read (it lags the table)
 		}
 		if t, err := time.Parse(time.RFC3339Nano, se.ReceivedAt); err == nil && now.Sub(t) > res.OldestAge {
 			res.OldestAge = now.Sub(t)
@@ -120,9 +123,18 @@ func (s *Sweeper) publish(ctx context.Context, ids []string, now time.Time, res 
 			continue
 		}
 		res.Failed++
-		failed = append(failed, failure{id: evs[i].ID, reason: err.Error(), permanent: publisher.Permanent(err)})
+		failed = append(failed, failure{id: evs[i].ID, reason: err.Error(), outage: publisher.Outage(err) && !publisher.Permanent(err)})
 	}
 	return failed
+}
+
+func allOutages(fs []failure) bool {
+	for _, f := range fs {
+		if !f.outage {
+			return false
+		}
+	}
+	return true
 }
 
 // finish counts the tries of the run's failures (see Run) and quarantines the events that
@@ -130,7 +142,7 @@ func (s *Sweeper) publish(ctx context.Context, ids []string, now time.Time, res 
 func (s *Sweeper) finish(ctx context.Context, res Result, failed []failure) (Result, error) {
 	var firstErr error
 	for _, f := range failed {
-		if !f.permanent && res.Published == 0 {
+		if f.outage && res.Published == 0 {
 			res.QueueDown = true
 			continue
 		}

@@ -150,3 +150,26 @@ func shardOf(t *testing.T, env *stacktest.Env, id string) int {
 	}
 	return 0
 }
+
+// Poisoned events at the head of many shards neither end the run nor hide the healthy
+// events behind them, and each poisoned try is counted toward quarantine.
+func TestPoisonInManyShardsDoesNotEndTheRun(t *testing.T) {
+	env := stacktest.New(t)
+	env.StopStream()
+	ctx := context.Background()
+	bad := map[string]bool{}
+	for i := 0; i < 40; i++ {
+		id := fmt.Sprintf("x:poison-%d", i)
+		bad[id] = true
+		stored(t, env, 2*time.Hour, id)
+	}
+	stored(t, env, time.Hour, "x:good-1", "x:good-2", "x:good-3", "x:good-4", "x:good-5")
+	sw := &outbox.Sweeper{Store: env.Store, Publisher: &flaky{pub: env.Publisher, bad: bad}, MinAge: time.Minute, Batch: 1}
+	res, err := sw.Run(ctx)
+	if err != nil || res.Published != 5 || res.Failed != 40 || res.QueueDown {
+		t.Fatalf("run: %+v %v", res, err)
+	}
+	if se, _ := env.Store.GetEvent(ctx, "x:poison-0"); se.PublishAttempts != 1 {
+		t.Fatalf("poison tries counted: %d", se.PublishAttempts)
+	}
+}

@@ -23,6 +23,7 @@ import (
 // Store is what publishing needs of the event store.
 type Store interface {
 	AdvanceState(ctx context.Context, se store.StoredEvent) (store.Delivery, error)
+	GetEvent(ctx context.Context, id string) (store.StoredEvent, error)
 	MarkPublished(ctx context.Context, id string, at time.Time) error
 	RecordFailure(ctx context.Context, id, reason string) (quarantined bool, err error)
 }
@@ -49,8 +50,17 @@ var (
 // message itself, or the stored payload is unusable. Such an event must not hold back the
 // ones behind it; the repair path counts its tries and quarantines it.
 func Permanent(err error) bool {
-	return errors.Is(err, queue.ErrRejected) || errors.Is(err, ErrPayload)
+	return errors.Is(err, queue.ErrRejected) || errors.Is(err, ErrPayload) || errors.Is(err, store.ErrItemInvalid)
 }
+
+// Outage reports a failure of a dependency (SQS or DynamoDB unreachable or failing), which
+// says nothing about the event itself.
+func Outage(err error) bool {
+	return errors.Is(err, queue.ErrUnavailable) || errors.Is(err, store.ErrUnavailable)
+}
+
+// errDone marks an event some other path already published: it is not sent again.
+var errDone = errors.New("already published")
 
 // Publisher publishes stored events.
 type Publisher struct {
@@ -65,14 +75,28 @@ type Publisher struct {
 // now on the queue and marked published. Events of one object are handled in the order
 // given, so their sequence numbers and their order in the message group agree; different
 // objects proceed side by side.
+//
+// An event whose delivery was prepared before (a stream retry, a lagging stream behind the
+// repair path, or the reverse) is sent again only while it is not marked published: past SQS's
+// five-minute deduplication window a second send would be a second message.
 func (p *Publisher) Publish(ctx context.Context, evs []store.StoredEvent) []error {
+	return p.publish(ctx, evs, false)
+}
+
+func (p *Publisher) publish(ctx context.Context, evs []store.StoredEvent, replay bool) []error {
 	errs := make([]error, len(evs))
 	msgs := make([]queue.Message, len(evs))
 	p.eachObject(ctx, evs, func(i int) {
-		msgs[i], errs[i] = p.prepare(ctx, evs[i])
+		msgs[i], errs[i] = p.prepare(ctx, evs[i], replay)
 	})
 	var send []int
+	done := make([]bool, len(evs))
 	for i := range evs {
+		if errors.Is(errs[i], errDone) {
+			errs[i], done[i] = nil, true
+			p.logger().Info("event already published", "event_id", evs[i].ID, "provider", evs[i].Provider, "outcome", "skipped")
+			continue
+		}
 		if errs[i] == nil {
 			send = append(send, i)
 		}
@@ -104,19 +128,31 @@ func (p *Publisher) Publish(ctx context.Context, evs []store.StoredEvent) []erro
 	}
 	_ = g.Wait()
 	for i, err := range errs {
-		p.outcome(evs[i], msgs[i], err)
+		if !done[i] {
+			p.outcome(evs[i], msgs[i], err)
+		}
 	}
 	return errs
 }
 
-// prepare advances the object's state for se and builds its message.
-func (p *Publisher) prepare(ctx context.Context, se store.StoredEvent) (queue.Message, error) {
+// prepare advances the object's state for se and builds its message; errDone when se was
+// prepared before and is on the queue already (replays always send).
+func (p *Publisher) prepare(ctx context.Context, se store.StoredEvent, replay bool) (queue.Message, error) {
 	if len(se.Payload) == 0 || se.Provider == "" {
 		return queue.Message{}, fmt.Errorf("%w: %s has no payload", ErrPayload, se.ID)
 	}
 	d, err := p.Store.AdvanceState(ctx, se)
 	if err != nil {
 		return queue.Message{}, fmt.Errorf("%w: %w", ErrState, err)
+	}
+	if d.Repeat && !replay {
+		cur, err := p.Store.GetEvent(ctx, se.ID)
+		if err != nil {
+			return queue.Message{}, fmt.Errorf("%w: %w", ErrState, err)
+		}
+		if cur.PublishState == store.PublishPublished {
+			return queue.Message{}, errDone
+		}
 	}
 	return queue.Message{
 		EventID: se.ID, Provider: se.Provider, ObjectRef: se.ObjectRef, Type: se.Type,
@@ -205,5 +241,5 @@ func (p *Publisher) Republish(ctx context.Context, ev *event.Event, payload []by
 	if !ev.Publishable() {
 		return nil
 	}
-	return p.Publish(ctx, []store.StoredEvent{se})[0]
+	return p.publish(ctx, []store.StoredEvent{se}, true)[0]
 }

@@ -9,6 +9,9 @@ import (
 
 	"github.com/payhooks/payhooks/shared/pipeline/event"
 	"github.com/payhooks/payhooks/shared/pipeline/event/eventtest"
+	"github.com/payhooks/payhooks/shared/pipeline/publisher"
+	"github.com/payhooks/payhooks/shared/pipeline/queue"
+	"github.com/payhooks/payhooks/shared/pipeline/store"
 	"github.com/payhooks/payhooks/shared/tooling/devstack/stacktest"
 )
 
@@ -93,5 +96,48 @@ func TestStreamPublishesWithSequenceAndConflict(t *testing.T) {
 		if se, _ := env.Store.GetEvent(ctx, id); se.PublishState != "published" {
 			t.Errorf("%s is %s", id, se.PublishState)
 		}
+	}
+}
+
+// countingSender counts what reaches the queue.
+type countingSender struct {
+	inner publisher.Sender
+	sent  []string
+}
+
+func (c *countingSender) SendBatch(ctx context.Context, msgs []queue.Message) []error {
+	for _, m := range msgs {
+		c.sent = append(c.sent, m.EventID)
+	}
+	return c.inner.SendBatch(ctx, msgs)
+}
+
+// A stream record that arrives after the repair path published its event (a lagging
+// stream, maybe past SQS's five-minute deduplication window) sends nothing; a replay
+// still does.
+func TestLateDeliveryOfPublishedEventSendsNothing(t *testing.T) {
+	env := stacktest.New(t)
+	env.StopStream()
+	ctx := context.Background()
+	if _, err := env.Ingester().Ingest(ctx, axs("axs:L1:SUCCESS", event.Succeeded, "L1", time.Now())); err != nil {
+		t.Fatal(err)
+	}
+	image, err := env.Store.GetEvent(ctx, "axs:L1:SUCCESS") // pending, as the stream's insert image
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := &countingSender{inner: env.Queue}
+	p := &publisher.Publisher{Store: env.Store, Queue: q}
+	for run := 0; run < 2; run++ { // the repair path, then the lagging stream
+		if err := p.Publish(ctx, []store.StoredEvent{image})[0]; err != nil {
+			t.Fatalf("run %d: %v", run, err)
+		}
+	}
+	if len(q.sent) != 1 {
+		t.Fatalf("sent %v, want one send", q.sent)
+	}
+	ev := axs("axs:L1:SUCCESS", event.Succeeded, "L1", time.Now())
+	if err := p.Republish(ctx, ev, image.Payload); err != nil || len(q.sent) != 2 {
+		t.Fatalf("replay: %v, sent %v", err, q.sent)
 	}
 }

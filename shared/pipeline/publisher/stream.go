@@ -32,7 +32,7 @@ func str(v events.DynamoDBAttributeValue) string {
 // HandleStream is the publisher function's handler for a batch of stream records, read in
 // order from one shard. A failed event is reported by its sequence number: Lambda then
 // retries the batch from the first failure on (ReportBatchItemFailures), so nothing after
-// it is skipped, and what was already sent is dropped by SQS's deduplication. An event
+// it is skipped, and what was already sent and marked is not sent again (Publish). An event
 // that can never be sent is not reported: it stays pending in the table for the repair
 // path, so it cannot hold back the events behind it in the shard.
 func (p *Publisher) HandleStream(ctx context.Context, e events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {

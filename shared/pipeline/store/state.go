@@ -27,6 +27,7 @@ const refunded = event.Status("refunded")
 type Delivery struct {
 	Sequence int64
 	Conflict *event.Conflict
+	Repeat   bool // the state item already held this event's delivery: it was prepared before
 }
 
 // Step is how an event relates to the status recorded for its object.
@@ -106,7 +107,7 @@ func recordedDelivery(item map[string]types.AttributeValue, eventID string) (Del
 	if !ok {
 		return Delivery{}, false
 	}
-	d := Delivery{Sequence: GetN(m.Value, "sequence")}
+	d := Delivery{Sequence: GetN(m.Value, "sequence"), Repeat: true}
 	if rs := GetS(m.Value, "recordedStatus"); rs != "" {
 		d.Conflict = &event.Conflict{RecordedStatus: event.Status(rs), RecordedEventID: GetS(m.Value, "recordedEventId")}
 	}
