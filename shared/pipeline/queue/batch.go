@@ -33,8 +33,14 @@ var ErrRejected = errors.New("message rejected by SQS")
 // MaxBatch is SQS's limit of entries per SendMessageBatch.
 const MaxBatch = 10
 
-// SendBatch sends msgs in batches of MaxBatch and returns one error per message (nil for
-// those on the queue), so that one bad message never fails its neighbours.
+// MaxBatchBytes bounds the bodies and attributes of one SendMessageBatch. SQS refuses a
+// whole call over its limit (BatchRequestTooLong); 256 KiB is the smallest limit it has
+// had, and one message (bounded by event.Fit) always fits alone.
+const MaxBatchBytes = 256 * 1024
+
+// SendBatch sends msgs in batches of at most MaxBatch entries and MaxBatchBytes, and
+// returns one error per message (nil for those on the queue), so that one bad message
+// never fails its neighbours.
 func (p *Publisher) SendBatch(ctx context.Context, msgs []Message) []error {
 	errs := make([]error, len(msgs))
 	client, ok := p.Client.(BatchAPI)
@@ -46,15 +52,15 @@ func (p *Publisher) SendBatch(ctx context.Context, msgs []Message) []error {
 	}
 	// Batches go out side by side unless an object has messages in two of them: then in
 	// order, so that an object's messages keep their order in its message group.
+	batches := split(msgs)
 	var g errgroup.Group
 	g.SetLimit(1)
-	if groupsDisjoint(msgs) {
+	if groupsDisjoint(msgs, batches) {
 		g.SetLimit(MaxBatch)
 	}
-	for lo := 0; lo < len(msgs); lo += MaxBatch {
-		hi := min(lo+MaxBatch, len(msgs))
+	for _, b := range batches {
 		g.Go(func() error {
-			p.sendBatch(ctx, client, msgs, errs, lo, hi)
+			p.sendBatch(ctx, client, msgs, errs, b.lo, b.hi)
 			return nil
 		})
 	}
@@ -62,15 +68,47 @@ func (p *Publisher) SendBatch(ctx context.Context, msgs []Message) []error {
 	return errs
 }
 
-// groupsDisjoint reports whether no object has messages in two batches of MaxBatch.
-func groupsDisjoint(msgs []Message) bool {
-	batchOf := map[string]int{}
+type span struct{ lo, hi int }
+
+// split cuts msgs, in order, into batches within MaxBatch entries and MaxBatchBytes.
+func split(msgs []Message) []span {
+	var out []span
+	lo, size := 0, 0
 	for i, m := range msgs {
-		k := m.Provider + ":" + m.ObjectRef
-		if b, ok := batchOf[k]; ok && b != i/MaxBatch {
-			return false
+		n := m.size()
+		if i > lo && (i-lo == MaxBatch || size+n > MaxBatchBytes) {
+			out = append(out, span{lo, i})
+			lo, size = i, 0
 		}
-		batchOf[k] = i / MaxBatch
+		size += n
+	}
+	if lo < len(msgs) {
+		out = append(out, span{lo, len(msgs)})
+	}
+	return out
+}
+
+// size is what m counts toward a batch's limit: its body and its attributes' names, types
+// and values.
+func (m Message) size() int {
+	n := len(m.Body) + len("provider") + len("String") + len(m.Provider) + len("type") + len("String") + len(m.Type)
+	if m.Conflict {
+		n += len("conflict") + len("String") + len("true")
+	}
+	return n
+}
+
+// groupsDisjoint reports whether no object has messages in two batches.
+func groupsDisjoint(msgs []Message, batches []span) bool {
+	batchOf := map[string]int{}
+	for b, sp := range batches {
+		for _, m := range msgs[sp.lo:sp.hi] {
+			k := m.Provider + ":" + m.ObjectRef
+			if prev, ok := batchOf[k]; ok && prev != b {
+				return false
+			}
+			batchOf[k] = b
+		}
 	}
 	return true
 }

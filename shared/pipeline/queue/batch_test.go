@@ -88,10 +88,11 @@ func TestSendBatchReportsEachEntry(t *testing.T) {
 
 // An object's messages spread over two batches go out batch after batch, in order.
 func TestSendBatchKeepsAnObjectsOrder(t *testing.T) {
-	if groupsDisjoint(msgs(25, func(i int) string { return fmt.Sprint("o", i%20) })) {
+	disjoint := func(m []Message) bool { return groupsDisjoint(m, split(m)) }
+	if disjoint(msgs(25, func(i int) string { return fmt.Sprint("o", i%20) })) {
 		t.Fatal("o0..o4 have messages in two batches")
 	}
-	if !groupsDisjoint(msgs(25, func(i int) string { return fmt.Sprint("o", i/5) })) {
+	if !disjoint(msgs(25, func(i int) string { return fmt.Sprint("o", i/5) })) {
 		t.Fatal("every object within one batch")
 	}
 	f := &fakeSQS{}
@@ -100,5 +101,34 @@ func TestSendBatchKeepsAnObjectsOrder(t *testing.T) {
 	want := [][]string{{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}, {"10", "11", "12", "13", "14", "15", "16", "17", "18", "19"}, {"20", "21", "22", "23", "24"}}
 	if fmt.Sprint(f.calls) != fmt.Sprint(want) {
 		t.Fatalf("calls %v", f.calls)
+	}
+}
+
+// Large messages share a call only while the call stays within MaxBatchBytes: SQS refuses
+// a whole call over its limit, which would fail every message in it on every try.
+func TestSendBatchSplitsByBytes(t *testing.T) {
+	big := make([]byte, 100*1024)
+	m := msgs(7, func(i int) string { return fmt.Sprint("o", i) })
+	for i := range m {
+		m[i].Body = big
+	}
+	var sizes []int
+	for _, b := range split(m) {
+		sizes = append(sizes, b.hi-b.lo)
+		total := 0
+		for _, x := range m[b.lo:b.hi] {
+			total += x.size()
+		}
+		if total > MaxBatchBytes {
+			t.Fatalf("a batch of %d bytes", total)
+		}
+	}
+	if fmt.Sprint(sizes) != "[2 2 2 1]" {
+		t.Fatalf("batches %v", sizes)
+	}
+	one := msgs(1, func(int) string { return "o" })
+	one[0].Body = make([]byte, MaxBatchBytes)
+	if got := split(one); len(got) != 1 || got[0] != (span{0, 1}) {
+		t.Fatalf("a lone large message: %v", got)
 	}
 }
