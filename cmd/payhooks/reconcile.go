@@ -91,8 +91,8 @@ func printReconcile(w io.Writer, r reconcile.Result) {
 		fmt.Fprintf(w, "sweep_from          %s (done: %v)\n", r.SweepFrom.UTC().Format(time.RFC3339), r.SweepDone)
 	}
 	fmt.Fprintf(w, "pages               %d\nfetched             %d\nrepeated            %d\nalready_known       %d\nreconciled_missing  %d\n"+
-		"recovered           %d\nunsupported         %d\nwebhook_failed      %d\ninvalid             %d\n",
-		r.Pages, r.Fetched, r.Repeated, r.AlreadyKnown, r.ReconciledMissing, r.Recovered, r.Unsupported, r.WebhookFailed, r.InvalidTotal())
+		"unsupported         %d\nwebhook_failed      %d\ninvalid             %d\n",
+		r.Pages, r.Fetched, r.Repeated, r.AlreadyKnown, r.ReconciledMissing, r.Unsupported, r.WebhookFailed, r.InvalidTotal())
 	if r.WebhookFailed > 0 {
 		fmt.Fprintln(w, "                    webhook_failed: AXpay lists these with webhookStatus FAILED (its webhook to us\n"+
 			"                    failed; this poll stored them). Check the webhook URL and API key AXpay has.")

@@ -1,4 +1,4 @@
-// Command axs-webhook is the Lambda behind POST /webhooks/axs; it only wires.
+// Command axs-webhook is the Lambda behind GET and POST /webhooks/axs; it only wires.
 package main
 
 import (

@@ -26,11 +26,6 @@ const (
 	Stored      Outcome = "stored"      // new: stored, and the stream will publish it
 	Duplicate   Outcome = "duplicate"   // seen before: the stream published it, or will
 	Unsupported Outcome = "unsupported" // stored for inspection, never published
-
-	// Recovered is no longer returned: publishing left the caller's path, so a caller
-	// never publishes what an earlier attempt stored. Kept until the pollers stop
-	// counting it.
-	Recovered Outcome = "recovered"
 )
 
 // ErrStore tells the edge that storing failed: the provider must retry.

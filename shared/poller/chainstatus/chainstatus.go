@@ -508,7 +508,7 @@ func (p *Poller) settle(ctx context.Context, po Payout, rec checkRecord, v verdi
 	if _, err := p.record(ctx, po, rec); err != nil {
 		return outCut, err
 	}
-	if out != ingest.Stored && out != ingest.Recovered {
+	if out != ingest.Stored {
 		return outAlready, nil
 	}
 	return v.outcome, nil

@@ -79,7 +79,6 @@ type Result struct {
 	Repeated          int            // rows already handled earlier in the run (a page overlap, the sweep)
 	AlreadyKnown      int            // Duplicate: delivered by webhook (or an earlier poll)
 	ReconciledMissing int            // Stored: the webhook never reached us
-	Recovered         int            // stored before but never published: published now
 	Unsupported       int            // stored for inspection, never published
 	WebhookFailed     int            // listed with webhookStatus FAILED
 	Invalid           map[string]int // rows skipped (refused, or unstorable), by typed reason
@@ -341,8 +340,6 @@ func (w *walker) count(out ingest.Outcome, ev *event.Event) {
 			"webhook_status", ev.Details["webhookStatus"])
 	case ingest.Duplicate:
 		w.res.AlreadyKnown++
-	case ingest.Recovered:
-		w.res.Recovered++
 	case ingest.Unsupported:
 		w.res.Unsupported++
 	}
@@ -361,7 +358,7 @@ func (p *Poller) report(res Result, err error) {
 	poller.Report(p.Log, p.Metrics, "reconcile", axpay.Name, res.Stopped, res.Duration, err, []poller.Count{
 		{Name: "pages", Value: res.Pages}, {Name: "fetched", Value: res.Fetched}, {Name: "repeated", Value: res.Repeated},
 		{Name: "already_known", Value: res.AlreadyKnown}, {Name: "reconciled_missing", Value: res.ReconciledMissing},
-		{Name: "recovered", Value: res.Recovered}, {Name: "unsupported", Value: res.Unsupported},
+		{Name: "unsupported", Value: res.Unsupported},
 		{Name: "webhook_failed", Value: res.WebhookFailed}, {Name: "invalid", Value: res.InvalidTotal()},
 	}, attrs...)
 }
