@@ -9,12 +9,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/payhooks/payhooks/shared/lambda/app"
-
-	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/payhooks/payhooks/shared/poller/chainstatus"
 )
@@ -51,21 +47,12 @@ func SettingsFromEnv(p *chainstatus.Poller) error {
 		}
 		p.Confirmations = c
 	}
-	for _, v := range []struct {
-		name string
-		dst  *time.Duration
-	}{
-		{"CHAINSTATUS_HORIZON", &p.Horizon}, {"CHAINSTATUS_ERROR_GRACE", &p.ErrorGrace},
-		{"CHAINSTATUS_LOOKBACK", &p.Lookback}, {"CHAINSTATUS_MAX_INTERVAL", &p.MaxInterval},
-		{"CHAINSTATUS_REQUEST_TIMEOUT", &p.RequestTimeout},
-	} {
-		if s := os.Getenv(v.name); s != "" {
-			d, err := time.ParseDuration(s)
-			if err != nil || d <= 0 {
-				return fmt.Errorf("%s: %q is not a positive duration", v.name, s)
-			}
-			*v.dst = d
-		}
+	if err := app.Durations(
+		app.EnvDuration{Name: "CHAINSTATUS_HORIZON", Dst: &p.Horizon}, app.EnvDuration{Name: "CHAINSTATUS_ERROR_GRACE", Dst: &p.ErrorGrace},
+		app.EnvDuration{Name: "CHAINSTATUS_LOOKBACK", Dst: &p.Lookback}, app.EnvDuration{Name: "CHAINSTATUS_MAX_INTERVAL", Dst: &p.MaxInterval},
+		app.EnvDuration{Name: "CHAINSTATUS_REQUEST_TIMEOUT", Dst: &p.RequestTimeout},
+	); err != nil {
+		return err
 	}
 	if s := os.Getenv("CHAINSTATUS_CONCURRENCY"); s != "" {
 		n, err := strconv.Atoi(s)
@@ -83,10 +70,7 @@ func Run() {
 	d := app.Must(app.FromEnv(context.Background()))
 	p := Poller(d)
 	app.Must(struct{}{}, SettingsFromEnv(p))
-	lambda.Start(func(ctx context.Context, _ events.EventBridgeEvent) error {
-		_, err := p.Run(ctx)
-		return err
-	})
+	app.RunScheduled(p.Run)
 }
 
 // ParseConfirmations reads "LTC=6,BTC=2,*=1" into the confirmations required per currency.

@@ -7,12 +7,8 @@ import (
 	"fmt"
 	"os"
 	"strconv"
-	"time"
 
 	"github.com/payhooks/payhooks/shared/lambda/app"
-
-	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/payhooks/payhooks/shared/poller/reconcile"
 	"github.com/payhooks/payhooks/shared/provider/axpay"
@@ -58,20 +54,11 @@ func WithBaseURL(p *reconcile.Poller, base string) {
 // unset variables keep the package defaults.
 func SettingsFromEnv(p *reconcile.Poller) error {
 	WithBaseURL(p, os.Getenv(EnvBaseURL))
-	for _, v := range []struct {
-		name string
-		dst  *time.Duration
-	}{
-		{"RECONCILE_OVERLAP", &p.Overlap}, {"RECONCILE_LOOKBACK", &p.Lookback},
-		{"RECONCILE_HORIZON", &p.Horizon}, {"RECONCILE_SWEEP_EVERY", &p.SweepEvery},
-	} {
-		if s := os.Getenv(v.name); s != "" {
-			d, err := time.ParseDuration(s)
-			if err != nil || d <= 0 {
-				return fmt.Errorf("%s: %q is not a positive duration", v.name, s)
-			}
-			*v.dst = d
-		}
+	if err := app.Durations(
+		app.EnvDuration{Name: "RECONCILE_OVERLAP", Dst: &p.Overlap}, app.EnvDuration{Name: "RECONCILE_LOOKBACK", Dst: &p.Lookback},
+		app.EnvDuration{Name: "RECONCILE_HORIZON", Dst: &p.Horizon}, app.EnvDuration{Name: "RECONCILE_SWEEP_EVERY", Dst: &p.SweepEvery},
+	); err != nil {
+		return err
 	}
 	if s := os.Getenv("RECONCILE_PAGE_SIZE"); s != "" {
 		n, err := strconv.Atoi(s)
@@ -89,8 +76,5 @@ func Run() {
 	d := app.Must(app.FromEnv(context.Background()))
 	p := Poller(d)
 	app.Must(struct{}{}, SettingsFromEnv(p))
-	lambda.Start(func(ctx context.Context, _ events.EventBridgeEvent) error {
-		_, err := p.Run(ctx)
-		return err
-	})
+	app.RunScheduled(p.Run)
 }
