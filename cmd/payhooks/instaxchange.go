@@ -145,7 +145,7 @@ func runChainStatus(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	p := chainstatusfn.Poller(d)
+	p := chainstatusfn.Poller(d.Deps)
 	p.Metrics = nil
 	p.Client.BaseURL = cmp.Or(*baseURL, os.Getenv(chainstatusfn.EnvBaseURL), chainURL())
 	p.Since, p.Lookback, p.Horizon, p.Concurrency = *since, *lookback, *horizon, *concurrency

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/payhooks/payhooks/shared/lambda/app"
+	"github.com/payhooks/payhooks/shared/lambda/app/publishing"
 	"github.com/payhooks/payhooks/shared/tooling/devstack"
 )
 
@@ -73,7 +74,7 @@ func (f *stackFlags) queue(ctx context.Context, c devstack.Clients, name string)
 
 // deps assembles the functions' dependencies against the stack, as app.FromEnv would in
 // a Lambda, with secrets read from secretsFile.
-func (f *stackFlags) deps(ctx context.Context, secretsFile, secretName string, stderr io.Writer) (*app.Deps, error) {
+func (f *stackFlags) deps(ctx context.Context, secretsFile, secretName string, stderr io.Writer) (*publishing.Deps, error) {
 	cfg, err := devstack.LocalConfig(ctx)
 	if err != nil {
 		return nil, err
@@ -87,10 +88,10 @@ func (f *stackFlags) deps(ctx context.Context, secretsFile, secretName string, s
 	if *f.verbose {
 		logOut = stderr
 	}
-	d := app.New(cfg, app.Settings{
+	d := publishing.New(app.New(cfg, app.Settings{
 		Table: *f.table, QueueURL: *f.queueURL, SecretName: secretName, SecretsFile: secretsFile, SecretTTL: time.Minute,
 		DynamoDBEndpoint: *f.endpoint, SQSEndpoint: *f.moto,
-	}, slog.New(slog.NewJSONHandler(logOut, nil)))
-	d.Metrics = nil
+	}, slog.New(slog.NewJSONHandler(logOut, nil))))
+	d.Metrics, d.Publisher.Metrics = nil, nil
 	return d, nil
 }

@@ -68,7 +68,7 @@ func runReconcile(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	p := reconcilefn.Poller(d)
+	p := reconcilefn.Poller(d.Deps)
 	p.Metrics = nil
 	p.Since, p.Overlap, p.Lookback, p.PageSize = *since, *overlap, *lookback, *pageSize
 	p.Horizon, p.SweepEvery = *horizon, *sweepEvery

@@ -29,7 +29,6 @@ func runRepair(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	d.Publisher.Metrics = nil
 	sw := sweeperfn.Sweeper(d)
 	sw.MinAge, sw.MaxPerRun = *minAge, *max
 	res, err := sw.Run(ctx)

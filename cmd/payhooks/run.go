@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/payhooks/payhooks/shared/lambda/app"
+	"github.com/payhooks/payhooks/shared/lambda/app/publishing"
 	"github.com/payhooks/payhooks/shared/pipeline/webhook"
 	"github.com/payhooks/payhooks/shared/platform/secrets"
 	"github.com/payhooks/payhooks/shared/poller/chainstatus/chainstatustest"
@@ -35,7 +36,7 @@ func init() {
 type localServer struct {
 	stack     *devstack.Stack
 	resources devstack.Resources
-	deps      *app.Deps
+	deps      *publishing.Deps
 	stream    *streampoller.Poller // stands in for the publisher's event source mapping
 	addr      string
 	srv       *http.Server
@@ -176,12 +177,12 @@ func startLocal(ctx context.Context, ports localPorts, logOut io.Writer) (*local
 		return fail(err)
 	}
 	log := slog.New(slog.NewJSONHandler(logOut, nil))
-	ls.deps = app.New(cfg, app.Settings{
+	d := app.New(cfg, app.Settings{
 		Table: ls.resources.Table, QueueURL: ls.resources.Queues.URL, SecretTTL: 5 * time.Second,
 		DynamoDBEndpoint: st.DynamoDBEndpoint, SQSEndpoint: st.MotoEndpoint, SecretsManagerEndpoint: st.MotoEndpoint,
 	}, log)
-	ls.deps.Metrics = nil // EMF lines are for CloudWatch; locally they would drown the logs
-	ls.deps.Publisher.Metrics = nil
+	d.Metrics = nil // EMF lines are for CloudWatch; locally they would drown the logs
+	ls.deps = publishing.New(d)
 	ls.stream = streampoller.ForPublisher(clients.Streams, ls.resources.StreamARN, ls.deps.Publisher, clients.SQS,
 		ls.resources.Queues.StreamFailuresURL, log)
 	stopStream := ls.stream.Start()

@@ -16,11 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/payhooks/payhooks/shared/pipeline/ingest"
-	"github.com/payhooks/payhooks/shared/pipeline/publisher"
-	"github.com/payhooks/payhooks/shared/pipeline/queue"
 	"github.com/payhooks/payhooks/shared/pipeline/store"
 	"github.com/payhooks/payhooks/shared/pipeline/webhook"
 	"github.com/payhooks/payhooks/shared/platform/metrics"
@@ -33,7 +30,7 @@ import (
 // settings: only secret names are.
 type Settings struct {
 	Table       string        // TABLE_NAME
-	QueueURL    string        // QUEUE_URL
+	QueueURL    string        // QUEUE_URL: read here, required and used only by package publishing
 	SecretName  string        // SECRET_NAME (default payhooks/<provider>)
 	SecretsFile string        // SECRETS_FILE: read secrets from a local JSON file instead of Secrets Manager
 	SecretTTL   time.Duration // SECRET_TTL (default 5m)
@@ -71,9 +68,6 @@ func SettingsFromEnv() (Settings, error) {
 		}
 		s.Retention = time.Duration(days) * 24 * time.Hour
 	}
-	if s.QueueURL == "" {
-		return s, fmt.Errorf("QUEUE_URL is not set")
-	}
 	return s, nil
 }
 
@@ -84,19 +78,17 @@ func getenv(k, def string) string {
 	return def
 }
 
-// Deps are the long-lived parts shared by every invocation of a warm function.
+// Deps are the long-lived parts shared by every invocation of a warm function. The queue
+// side (SQS client, publisher) is package publishing's: only publishing functions link it.
 type Deps struct {
-	Settings  Settings
-	AWS       aws.Config
-	DynamoDB  *dynamodb.Client
-	SQS       *sqs.Client
-	Store     *store.Store
-	Queue     *queue.Publisher
-	Publisher *publisher.Publisher // what the stream, the repair path and replays publish through
-	Ingester  *ingest.Ingester
-	Secrets   secrets.Source
-	Log       *slog.Logger
-	Metrics   *metrics.EMF
+	Settings Settings
+	AWS      aws.Config
+	DynamoDB *dynamodb.Client
+	Store    *store.Store
+	Ingester *ingest.Ingester
+	Secrets  secrets.Source
+	Log      *slog.Logger
+	Metrics  *metrics.EMF
 }
 
 // Logger is the JSON logger every function writes to stdout (CloudWatch Logs).
@@ -129,16 +121,9 @@ func New(cfg aws.Config, s Settings, log *slog.Logger) *Deps {
 			o.DisableValidateResponseChecksum = true // DynamoDB Local's CRC32 differs on some errors
 		}
 	})
-	d.SQS = sqs.NewFromConfig(cfg, func(o *sqs.Options) {
-		if s.SQSEndpoint != "" {
-			o.BaseEndpoint = aws.String(s.SQSEndpoint)
-		}
-	})
 	d.Store = &store.Store{Client: d.DynamoDB, Table: s.Table, Retention: s.Retention}
-	d.Queue = &queue.Publisher{Client: d.SQS, QueueURL: s.QueueURL}
 	d.Ingester = &ingest.Ingester{Store: d.Store}
 	d.Metrics = metrics.New(os.Stdout)
-	d.Publisher = &publisher.Publisher{Store: d.Store, Queue: d.Queue, Log: log, Metrics: d.Metrics}
 	var src secrets.Source
 	if s.SecretsFile != "" {
 		src = secrets.File{Path: s.SecretsFile}

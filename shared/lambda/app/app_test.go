@@ -14,7 +14,6 @@ func TestEmptyEndpointVariablesChangeNothing(t *testing.T) {
 		t.Setenv(k, "")
 	}
 	t.Setenv("AWS_REGION", "eu-west-1")
-	t.Setenv("QUEUE_URL", "https://sqs.eu-west-1.amazonaws.com/123456789012/q.fifo")
 	s, err := SettingsFromEnv()
 	if err != nil {
 		t.Fatal(err)
@@ -24,7 +23,7 @@ func TestEmptyEndpointVariablesChangeNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := New(cfg, s, Logger())
-	if s.DynamoDBEndpoint != "" || d.DynamoDB.Options().BaseEndpoint != nil || d.SQS.Options().BaseEndpoint != nil {
+	if s.DynamoDBEndpoint != "" || d.DynamoDB.Options().BaseEndpoint != nil {
 		t.Fatalf("an empty endpoint variable set an endpoint: %+v", s)
 	}
 	t.Setenv("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:8000")
@@ -32,5 +31,13 @@ func TestEmptyEndpointVariablesChangeNothing(t *testing.T) {
 	c := dynamodb.NewFromConfig(cfg)
 	if got := c.Options().BaseEndpoint; got == nil || *got != "http://127.0.0.1:8000" {
 		t.Fatalf("AWS_ENDPOINT_URL_DYNAMODB not applied: %v", got)
+	}
+}
+
+// Webhooks and pollers only store: their settings need no queue.
+func TestSettingsNeedNoQueue(t *testing.T) {
+	t.Setenv("QUEUE_URL", "")
+	if _, err := SettingsFromEnv(); err != nil {
+		t.Fatalf("QUEUE_URL unset: %v", err)
 	}
 }

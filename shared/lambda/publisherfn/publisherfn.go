@@ -8,10 +8,11 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/payhooks/payhooks/shared/lambda/app"
+	"github.com/payhooks/payhooks/shared/lambda/app/publishing"
 )
 
 // Run is the whole main of the publisher function.
 func Run() {
-	d := app.Must(app.FromEnv(context.Background()))
+	d := app.Must(publishing.FromEnv(context.Background()))
 	lambda.Start(d.Publisher.HandleStream)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/payhooks/payhooks/shared/lambda/app"
+	"github.com/payhooks/payhooks/shared/lambda/app/publishing"
 	"github.com/payhooks/payhooks/shared/pipeline/outbox"
 )
 
@@ -18,13 +19,13 @@ import (
 const MinAge = 2 * time.Minute
 
 // Sweeper assembles the repair run.
-func Sweeper(d *app.Deps) *outbox.Sweeper {
+func Sweeper(d *publishing.Deps) *outbox.Sweeper {
 	return &outbox.Sweeper{Store: d.Store, Publisher: d.Publisher, Log: d.Log, MinAge: MinAge}
 }
 
 // Run is the whole main of the scheduled repair function.
 func Run() {
-	d := app.Must(app.FromEnv(context.Background()))
+	d := app.Must(publishing.FromEnv(context.Background()))
 	sw := Sweeper(d)
 	lambda.Start(func(ctx context.Context, _ events.EventBridgeEvent) error {
 		res, err := sw.Run(ctx)

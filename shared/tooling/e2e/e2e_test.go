@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/payhooks/payhooks/shared/lambda/app"
+	"github.com/payhooks/payhooks/shared/lambda/app/publishing"
 	"github.com/payhooks/payhooks/shared/pipeline/event/eventtest"
 	"github.com/payhooks/payhooks/shared/pipeline/webhook"
 	"github.com/payhooks/payhooks/shared/provider"
@@ -71,10 +72,10 @@ func devDocs(t testing.TB) map[string]json.RawMessage {
 
 type pipeline struct {
 	env  *stacktest.Env
-	deps *app.Deps
+	deps *publishing.Deps
 }
 
-// newPipeline assembles the functions' dependencies exactly as app.FromEnv does, with the
+// newPipeline assembles the functions' dependencies exactly as publishing.FromEnv does, with the
 // secrets in moto's Secrets Manager. override changes endpoints to simulate outages.
 func newPipeline(t *testing.T, env *stacktest.Env, override func(*app.Settings)) *pipeline {
 	t.Helper()
@@ -103,7 +104,7 @@ func newPipelineLogging(t *testing.T, env *stacktest.Env, override func(*app.Set
 	}
 	d := app.New(cfg, s, slog.New(slog.NewJSONHandler(log, nil)))
 	d.Metrics = nil
-	return &pipeline{env: env, deps: d}
+	return &pipeline{env: env, deps: publishing.New(d)}
 }
 
 func (p *pipeline) handler(t testing.TB, name string) *webhook.Handler {

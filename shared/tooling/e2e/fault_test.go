@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 
 	"github.com/payhooks/payhooks/shared/lambda/app"
+	"github.com/payhooks/payhooks/shared/lambda/app/publishing"
 	"github.com/payhooks/payhooks/shared/lambda/sweeperfn"
 	"github.com/payhooks/payhooks/shared/pipeline/event"
 	"github.com/payhooks/payhooks/shared/pipeline/publisher"
@@ -98,8 +99,9 @@ func TestFaultsLoseNothingAndDoubleNothing(t *testing.T) {
 	cfg.Retryer = func() aws.Retryer {
 		return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxAttempts = 2; o.MaxBackoff = 50 * time.Millisecond })
 	}
-	p.deps = app.New(cfg, p.deps.Settings, p.deps.Log)
-	p.deps.Metrics = nil
+	d := app.New(cfg, p.deps.Settings, p.deps.Log)
+	d.Metrics = nil
+	p.deps = publishing.New(d)
 	sp := streamThrough(t, env, p, ddbProxy.URL, p.deps.Publisher)
 
 	docs := devDocs(t)
@@ -384,8 +386,9 @@ func TestSQSDownTenMinutesProvidersNeverSee5xx(t *testing.T) {
 	p := newPipeline(t, env, func(s *app.Settings) { s.SQSEndpoint = sqsProxy.URL })
 	cfg := p.deps.AWS.Copy()
 	cfg.Retryer = func() aws.Retryer { return retry.AddWithMaxAttempts(retry.NewStandard(), 1) }
-	p.deps = app.New(cfg, p.deps.Settings, p.deps.Log)
-	p.deps.Metrics = nil
+	d := app.New(cfg, p.deps.Settings, p.deps.Log)
+	d.Metrics = nil
+	p.deps = publishing.New(d)
 	sp := streamThrough(t, env, p, p.deps.Settings.DynamoDBEndpoint, p.deps.Publisher)
 
 	docs := devDocs(t)

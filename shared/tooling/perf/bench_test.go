@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/payhooks/payhooks/shared/lambda/app"
+	"github.com/payhooks/payhooks/shared/lambda/app/publishing"
 	"github.com/payhooks/payhooks/shared/pipeline/event"
 	"github.com/payhooks/payhooks/shared/pipeline/queue"
 	"github.com/payhooks/payhooks/shared/pipeline/webhook"
@@ -46,7 +47,7 @@ var (
 // production but discarded.
 type pipeline struct {
 	env  *stacktest.Env
-	deps *app.Deps
+	deps *publishing.Deps
 	h    *webhook.Handler
 }
 
@@ -71,9 +72,9 @@ func pipelineFor(b *testing.B) *pipeline {
 	dynamo, moto := stacktest.Endpoints()
 	s := app.Settings{Table: env.Table, QueueURL: env.Queues.URL, SecretsFile: secretsPath(b),
 		SecretTTL: 5 * time.Minute, Retention: 400 * 24 * time.Hour, DynamoDBEndpoint: dynamo, SQSEndpoint: moto}
-	d := app.New(env.Clients.Config, s, slog.New(slog.NewJSONHandler(io.Discard, nil)))
-	d.Metrics = metrics.New(io.Discard)
-	d.Publisher.Metrics = d.Metrics
+	ad := app.New(env.Clients.Config, s, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	ad.Metrics = metrics.New(io.Discard)
+	d := publishing.New(ad)
 	w, _ := registry.Lookup("instaxchange")
 	p := &pipeline{env: env, deps: d, h: d.Webhook(w.Provider, w.New)}
 	// Warm connections, the secret cache and DynamoDB Local's JIT, so the order in which

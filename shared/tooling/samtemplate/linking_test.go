@@ -27,6 +27,9 @@ func TestFunctionsLinkOnlyWhatTheyRun(t *testing.T) {
 				t.Fatalf("go list -deps: %v", err)
 			}
 			for _, pkg := range strings.Fields(string(out)) {
+				if pkg == sqsClient && !publishes(fn) {
+					t.Errorf("links %s: only the publishing functions send to the queue", pkg)
+				}
 				if rel, ok := strings.CutPrefix(pkg, module); ok {
 					if why := forbidden(fn, rel); why != "" {
 						t.Errorf("links %s: %s", rel, why)
@@ -36,6 +39,12 @@ func TestFunctionsLinkOnlyWhatTheyRun(t *testing.T) {
 		})
 	}
 }
+
+const sqsClient = "github.com/aws/aws-sdk-go-v2/service/sqs"
+
+// publishes reports whether fn is one of the functions that send to the queue (the
+// stream's publisher and the repair run); webhooks and pollers only store.
+func publishes(fn string) bool { return strings.HasPrefix(fn, "outbox-") }
 
 // forbidden says why function fn may not link the project package rel, or "" if it may.
 func forbidden(fn, rel string) string {
