@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -306,15 +307,28 @@ func (p *Poller) invoke(ctx context.Context, batch []events.DynamoDBEventRecord)
 	if err := json.Unmarshal(out, &resp); err != nil {
 		return 0, fmt.Errorf("response: %w", err)
 	}
+	return checkpoint(batch, resp.BatchItemFailures, p.log()), nil
+}
+
+// checkpoint is where a retry starts after the handler reported failures: at the failed
+// record earliest in the batch (the lowest sequence number, as Lambda checkpoints), or at
+// the start when any identifier is empty or names no record of the batch, which Lambda
+// takes for a failure of the whole batch rather than a success.
+func checkpoint(batch []events.DynamoDBEventRecord, failures []events.DynamoDBBatchItemFailure, log *slog.Logger) int {
 	first := -1
-	for _, f := range resp.BatchItemFailures {
-		for i, r := range batch {
-			if r.Change.SequenceNumber == f.ItemIdentifier && (first < 0 || i < first) {
-				first = i
-			}
+	for _, f := range failures {
+		i := slices.IndexFunc(batch, func(r events.DynamoDBEventRecord) bool {
+			return f.ItemIdentifier != "" && r.Change.SequenceNumber == f.ItemIdentifier
+		})
+		if i < 0 {
+			log.Warn("batch item failure names no record of the batch; whole batch failed", "reason", "unknown_item_identifier", "records", len(batch))
+			return 0
+		}
+		if first < 0 || i < first {
+			first = i
 		}
 	}
-	return first, nil
+	return first
 }
 
 // safeInvoke turns a panicking handler into a function error, as the Lambda runtime does.

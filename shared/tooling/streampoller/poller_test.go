@@ -42,6 +42,9 @@ func (f *fakeStream) GetRecords(_ context.Context, in *dynamodbstreams.GetRecord
 	return out, nil
 }
 
+// emptyID asks handler to report a failure with an empty identifier.
+const emptyID = "<empty>"
+
 // handler records what it was given and fails as told.
 type handler struct {
 	mu      sync.Mutex
@@ -62,7 +65,11 @@ func (h *handler) handle(_ context.Context, e events.DynamoDBEvent) (events.Dyna
 		return resp, nil
 	}
 	failed, err := h.fail(seqs, len(h.batches))
-	if failed != "" {
+	switch failed {
+	case "":
+	case emptyID:
+		resp.BatchItemFailures = []events.DynamoDBBatchItemFailure{{}}
+	default:
 		resp.BatchItemFailures = []events.DynamoDBBatchItemFailure{{ItemIdentifier: failed}}
 	}
 	return resp, err
@@ -129,5 +136,26 @@ func TestRetriesEndAtTheOnFailureDestination(t *testing.T) {
 	// 1 try + 2 retries of [2 3], then the shard moves on (nothing left).
 	if fmt.Sprint(h.batches) != "[[1 2 3] [2 3] [2 3]]" {
 		t.Fatalf("batches %v", h.batches)
+	}
+}
+
+// Lambda takes an empty identifier, or one naming no record of the batch, for a failure of
+// the whole batch: the batch is retried from its start, never taken as published.
+func TestUnknownItemIdentifierFailsTheWholeBatch(t *testing.T) {
+	for name, bad := range map[string]string{"unknown": "no-such-sequence", "empty": emptyID} {
+		t.Run(name, func(t *testing.T) {
+			h := &handler{fail: func(seqs []string, call int) (string, error) {
+				if call == 1 {
+					return bad, nil
+				}
+				return "", nil
+			}}
+			if g := run(t, 3, 3, h, 3); len(g) != 0 {
+				t.Fatalf("gave up %v", g)
+			}
+			if fmt.Sprint(h.batches) != "[[1 2 3] [1 2 3]]" {
+				t.Fatalf("batches %v", h.batches)
+			}
+		})
 	}
 }
