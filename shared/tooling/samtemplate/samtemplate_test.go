@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"gopkg.in/yaml.v3"
 )
 
 const root = "../../.."
@@ -173,4 +175,33 @@ func sendsToQueue(f Function) bool {
 		}
 	}
 	return false
+}
+
+// The repair run counts failed tries toward quarantine, so runs must never overlap: one
+// execution at a time, and a throttled scheduled run is dropped, not queued behind it.
+func TestSweeperRunsOneAtATime(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(root, "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tpl struct {
+		Resources map[string]struct {
+			Properties struct {
+				ReservedConcurrentExecutions int `yaml:"ReservedConcurrentExecutions"`
+				EventInvokeConfig            struct {
+					MaximumRetryAttempts *int `yaml:"MaximumRetryAttempts"`
+				} `yaml:"EventInvokeConfig"`
+			} `yaml:"Properties"`
+		} `yaml:"Resources"`
+	}
+	if err := yaml.Unmarshal(b, &tpl); err != nil {
+		t.Fatal(err)
+	}
+	p := tpl.Resources["OutboxSweeperFunction"].Properties
+	if p.ReservedConcurrentExecutions != 1 {
+		t.Errorf("OutboxSweeperFunction: ReservedConcurrentExecutions %d, want 1", p.ReservedConcurrentExecutions)
+	}
+	if r := p.EventInvokeConfig.MaximumRetryAttempts; r == nil || *r != 0 {
+		t.Errorf("OutboxSweeperFunction: a throttled run must not be retried (EventInvokeConfig.MaximumRetryAttempts 0)")
+	}
 }
