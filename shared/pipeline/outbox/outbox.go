@@ -11,6 +11,7 @@ import (
 
 	"github.com/payhooks/payhooks/shared/pipeline/publisher"
 	"github.com/payhooks/payhooks/shared/pipeline/store"
+	"github.com/payhooks/payhooks/shared/support/redact"
 )
 
 // Store is what the sweeper reads and records.
@@ -105,7 +106,7 @@ func (s *Sweeper) publish(ctx context.Context, ids []string, now time.Time, res 
 		se, err := s.Store.GetEvent(ctx, id)
 		if err != nil {
 			res.Failed++
-			failed = append(failed, failure{id: id, reason: err.Error(), outage: publisher.Outage(err)})
+			failed = append(failed, failure{id: id, reason: redact.Detail(err.Error()), outage: publisher.Outage(err)})
 			continue
 		}
 		if se.PublishState != store.PublishPending {
@@ -123,7 +124,7 @@ func (s *Sweeper) publish(ctx context.Context, ids []string, now time.Time, res 
 			continue
 		}
 		res.Failed++
-		failed = append(failed, failure{id: evs[i].ID, reason: err.Error(), outage: publisher.Outage(err) && !publisher.Permanent(err)})
+		failed = append(failed, failure{id: evs[i].ID, reason: redact.Detail(err.Error()), outage: publisher.Outage(err) && !publisher.Permanent(err)})
 	}
 	return failed
 }

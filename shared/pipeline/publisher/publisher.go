@@ -18,6 +18,7 @@ import (
 	"github.com/payhooks/payhooks/shared/pipeline/event"
 	"github.com/payhooks/payhooks/shared/pipeline/queue"
 	"github.com/payhooks/payhooks/shared/pipeline/store"
+	"github.com/payhooks/payhooks/shared/support/redact"
 )
 
 // Store is what publishing needs of the event store.
@@ -192,7 +193,7 @@ func (p *Publisher) outcome(se store.StoredEvent, m queue.Message, err error) {
 		if Permanent(err) {
 			reason = "publish_rejected"
 		}
-		log.Error("event not published", "outcome", "failed", "reason", reason, "error", err.Error())
+		log.Error("event not published", "outcome", "failed", "reason", reason, "error", redact.Detail(err.Error()))
 		p.count(reason, se.Provider)
 		return
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/payhooks/payhooks/shared/pipeline/store"
+	"github.com/payhooks/payhooks/shared/support/redact"
 )
 
 // StreamFilter is the event source mapping's filter (template.yaml carries the same
@@ -52,7 +53,7 @@ func (p *Publisher) HandleStream(ctx context.Context, e events.DynamoDBEvent) (e
 			continue
 		}
 		if Permanent(err) {
-			if _, rerr := p.Store.RecordFailure(ctx, evs[i].ID, err.Error()); rerr == nil {
+			if _, rerr := p.Store.RecordFailure(ctx, evs[i].ID, redact.Detail(err.Error())); rerr == nil {
 				continue
 			}
 		}

@@ -4,14 +4,12 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strings"
 
 	"github.com/payhooks/payhooks/shared/pipeline/event"
 	"github.com/payhooks/payhooks/shared/pipeline/ingest"
 	"github.com/payhooks/payhooks/shared/pipeline/store"
 	"github.com/payhooks/payhooks/shared/platform/secrets"
 	"github.com/payhooks/payhooks/shared/provider"
-	"github.com/payhooks/payhooks/shared/support/redact"
 )
 
 // failure is how the edge answers an error that is not a rejection.
@@ -46,31 +44,4 @@ func (f failure) response() Response {
 		return Reject(f.status, provider.ReasonUnavailable)
 	}
 	return Reject(f.status, provider.ReasonInternal)
-}
-
-// maxDetail bounds the error text a log line carries.
-const maxDetail = 512
-
-// logDetail is an error's text made fit for a log line, which carries reasons and field
-// names, never values: every quoted part (errors quote the values they report with %q)
-// becomes "…", what remains is masked by value, and the whole is bounded.
-func logDetail(msg string) string {
-	var b strings.Builder
-	for i := 0; i < len(msg); i++ {
-		c := msg[i]
-		if c != '"' {
-			b.WriteByte(c)
-			continue
-		}
-		j := i + 1
-		for j < len(msg) && msg[j] != '"' {
-			if msg[j] == '\\' {
-				j++
-			}
-			j++
-		}
-		b.WriteString(`"…"`)
-		i = j
-	}
-	return redact.Snippet(redact.Text(b.String()), maxDetail)
 }

@@ -77,7 +77,7 @@ func (h *Handler) Handle(ctx context.Context, req *provider.Request) (resp Respo
 	defer func() {
 		if p := recover(); p != nil {
 			// A panic is our bug, not the provider's: ask for a retry and keep the process.
-			log.Error("webhook panicked", "outcome", "error", "reason", provider.ReasonPanic, "panic", logDetail(fmt.Sprint(p)))
+			log.Error("webhook panicked", "outcome", "error", "reason", provider.ReasonPanic, "panic", redact.Detail(fmt.Sprint(p)))
 			h.count("internal_error", name, provider.ReasonPanic)
 			resp = Reject(http.StatusInternalServerError, provider.ReasonInternal)
 		}
@@ -109,13 +109,13 @@ func (h *Handler) Handle(ctx context.Context, req *provider.Request) (resp Respo
 	}
 	if rej, ok := provider.AsRejection(err); ok {
 		log.Warn("webhook rejected", "outcome", "rejected", "reason", rej.Reason, "status", rej.Kind.Status(),
-			"detail", logDetail(rej.Error()), "duration_ms", ms(start))
+			"detail", redact.Detail(rej.Error()), "duration_ms", ms(start))
 		h.count("rejected", name, rej.Reason)
 		return Reject(rej.Kind.Status(), rej.Reason)
 	}
 	f := classify(err)
 	log.Error("webhook not verified", "outcome", outcomeOf(f), "reason", f.reason,
-		"error", logDetail(err.Error()), "duration_ms", ms(start))
+		"error", redact.Detail(err.Error()), "duration_ms", ms(start))
 	h.count(f.metric, name, f.reason)
 	return f.response()
 }
@@ -137,7 +137,7 @@ func (h *Handler) ingest(ctx context.Context, log *slog.Logger, ev *event.Event,
 	if err != nil {
 		f := classify(err)
 		log.Error("webhook not stored", "outcome", outcomeOf(f), "reason", f.reason,
-			"error", logDetail(err.Error()), "duration_ms", ms(start))
+			"error", redact.Detail(err.Error()), "duration_ms", ms(start))
 		if f.status == http.StatusServiceUnavailable {
 			h.count(f.metric, ev.Provider, "")
 		} else {
