@@ -11,9 +11,9 @@
 // reads the provider's own events (store.EachEvent over the sharded `by-time` index: provider =
 // instaxchange, receivedAt after its cursor minus an overlap) and, for each `payment.succeeded` carrying
 // details.withdrawTxId, writes a tracking item with a conditional PutItem. The tracking item
-// carries the keys of the sparse `payouts` index (payoutShard, payoutNextCheck) until the
-// payout is settled one way or the other; then they are removed and the item drops out of the
-// index. So: no table Scan, only Queries; discovery is idempotent (a known payout is never
+// carries the keys of the sparse `payouts` index (payoutShard, `instaxchange#NN` by a hash of
+// the transaction id, and payoutNextCheck) until the payout is settled one way or the other;
+// then they are removed and the item drops out of the index. So: no table Scan, only Queries; discovery is idempotent (a known payout is never
 // reset); the state item STATE#instaxchange#<tx>, already terminal, is left alone.
 //
 // Items in the events table (see shared/pipeline/store):
@@ -243,49 +243,71 @@ func candidate(se store.StoredEvent) (Payout, bool) {
 	}, true
 }
 
-// checkDue pages through due payouts, checking each page at most Concurrency at a time. A
-// page is read only when the previous one is done, so an early stop leaves the rest due for
-// the next run, untouched. A 429 stops dispatching: the endpoint asked us to slow down.
+// checkDue checks every due payout, walking the index's shards at most Concurrency at a
+// time and each shard's payouts one after another, soonest due first. A shard's next page
+// is read only when its previous one is done, so an early stop leaves the rest due for the
+// next run, untouched; the walk starts at a shard that moves with the clock, so runs that
+// keep being cut still reach every shard. A 429 stops dispatching everywhere: the endpoint
+// asked us to slow down.
 func (p *Poller) checkDue(ctx context.Context, res *Result) (poller.Stop, error) {
-	client := p.Client
-	if client == nil {
-		client = &Client{}
+	w := &dueWalk{p: p, client: p.Client, now: p.now(), res: res}
+	if w.client == nil {
+		w.client = &Client{}
 	}
-	runNow := p.now()
-	var mu sync.Mutex
-	var limited atomic.Bool
+	keys := store.PayoutShardKeys(Provider)
+	start := int(w.now.Unix()/60) % len(keys)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(poller.Or(p.Concurrency, DefaultConcurrency))
+	for i := range keys {
+		if w.limited.Load() || gctx.Err() != nil {
+			break
+		}
+		key := keys[(start+i)%len(keys)]
+		g.Go(func() error { return w.shard(gctx, key) })
+	}
+	if err := g.Wait(); err != nil {
+		return poller.Done, err
+	}
+	if w.limited.Load() {
+		return poller.RateLimited, nil
+	}
+	return poller.Done, nil // poller.Run.Do tells a deadline from the end
+}
+
+// dueWalk is one run's pass over the due payouts of every shard.
+type dueWalk struct {
+	p       *Poller
+	client  *Client
+	now     time.Time
+	mu      sync.Mutex // guards res
+	res     *Result
+	limited atomic.Bool
+}
+
+// shard checks one shard's due payouts, page by page, until none is left, a 429, or the
+// run's end.
+func (w *dueWalk) shard(ctx context.Context, key string) error {
 	var startKey map[string]types.AttributeValue
 	for {
-		page, next, err := p.due(ctx, runNow, startKey, int32(poller.Or(p.PageSize, DefaultPageSize)))
+		page, next, err := w.p.due(ctx, key, w.now, startKey, int32(poller.Or(w.p.PageSize, DefaultPageSize)))
 		if err != nil {
-			return poller.Done, err
+			return err
 		}
-		g, gctx := errgroup.WithContext(ctx)
-		g.SetLimit(poller.Or(p.Concurrency, DefaultConcurrency))
 		for _, po := range page {
-			if limited.Load() || gctx.Err() != nil {
-				break
+			if w.limited.Load() || ctx.Err() != nil {
+				return nil // left due, untouched
 			}
-			g.Go(func() error {
-				if limited.Load() {
-					return nil // handed over before the 429: left due, untouched
-				}
-				o, n, err := p.check(gctx, client, po)
-				mu.Lock()
-				res.add(o, n)
-				mu.Unlock()
-				limited.CompareAndSwap(false, o == outRateLimited)
+			o, n, err := w.p.check(ctx, w.client, po)
+			w.mu.Lock()
+			w.res.add(o, n)
+			w.mu.Unlock()
+			w.limited.CompareAndSwap(false, o == outRateLimited)
+			if err != nil {
 				return err
-			})
+			}
 		}
-		if err := g.Wait(); err != nil {
-			return poller.Done, err
-		}
-		switch {
-		case limited.Load():
-			return poller.RateLimited, nil
-		case next == nil, ctx.Err() != nil:
-			return poller.Done, nil // poller.Run.Do tells a deadline from the end
+		if next == nil {
+			return nil
 		}
 		startKey = next
 	}

@@ -123,7 +123,7 @@ func (p *Poller) track(ctx context.Context, po Payout) (bool, error) {
 	item["paidAt"] = str(store.FormatTime(po.PaidAt))
 	item["discoveredAt"] = str(store.FormatTime(po.DiscoveredAt))
 	item["attempts"] = num(0)
-	item[store.AttrPayoutShard] = str(Provider)
+	item[store.AttrPayoutShard] = str(store.PayoutShardKey(Provider, po.TransactionID))
 	item[store.AttrPayoutNextCheck] = str(po.NextCheck)
 	_, err := p.DB.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName:           aws.String(p.Table),
@@ -153,14 +153,15 @@ func (p *Poller) GetPayout(ctx context.Context, transactionID string) (Payout, e
 	return decodePayout(out.Item), nil
 }
 
-// due reads one page of payouts whose next check is at or before now, soonest first.
-func (p *Poller) due(ctx context.Context, now time.Time, start map[string]types.AttributeValue, limit int32) ([]Payout, map[string]types.AttributeValue, error) {
+// due reads one page of one shard's payouts whose next check is at or before now, soonest
+// first.
+func (p *Poller) due(ctx context.Context, shard string, now time.Time, start map[string]types.AttributeValue, limit int32) ([]Payout, map[string]types.AttributeValue, error) {
 	out, err := p.DB.Query(ctx, &dynamodb.QueryInput{
 		TableName:                 aws.String(p.Table),
 		IndexName:                 aws.String(store.IndexPayouts),
 		KeyConditionExpression:    aws.String("#sh = :p AND #nc <= :now"),
 		ExpressionAttributeNames:  map[string]string{"#sh": store.AttrPayoutShard, "#nc": store.AttrPayoutNextCheck},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":p": str(Provider), ":now": str(store.FormatTime(now))},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":p": str(shard), ":now": str(store.FormatTime(now))},
 		ExclusiveStartKey:         start,
 		Limit:                     aws.Int32(limit),
 	})
