@@ -20,8 +20,9 @@ const (
 	// MaxIDBytes is the schema's maxLength of id; it also keeps `EVENT#<id>` far inside
 	// DynamoDB's 2048-byte partition key.
 	MaxIDBytes = 1024
-	// MaxRefBytes bounds objectRef, providerEventId, merchantRef and each ':'-separated
-	// component of id. Longer ones keep a prefix and gain a hash of the whole (BoundRef).
+	// MaxRefBytes bounds objectRef, providerEventId, merchantRef and each component of id,
+	// all as escaped in an id (EscapeRef). Longer ones keep a prefix and gain a hash of the
+	// whole (BoundRef).
 	MaxRefBytes = 256
 	// MaxMessageBytes is SQS's limit, message attributes included.
 	MaxMessageBytes = 262144
@@ -58,18 +59,25 @@ const (
 // field a sender controls, so it means a field was added without a bound: our bug.
 var ErrUnfit = errors.New("event does not fit its bounds")
 
-// BoundRef returns s if it is at most max bytes, else a prefix of it (cut at a rune
-// boundary) and "~" and a digest of all of s: deterministic, so a
-// redelivery gets the same value, and distinct for distinct inputs.
-func BoundRef(s string, max int) string {
-	if len(s) <= max {
+// BoundRef returns s if its escaped form (EscapeRef, as an id holds it) is at most limit
+// bytes, else a prefix of it (cut at a rune boundary) and "~" and a digest of all of s,
+// whose escaped form is: deterministic, so a redelivery gets the same value, and distinct
+// for distinct inputs. A reference without ':' is bounded in plain bytes.
+func BoundRef(s string, limit int) string {
+	if escapedLen(s) <= limit {
 		return s
 	}
-	n := max - 1 - 32
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
+	n := min(limit-1-32, len(s))
+	for {
+		for n > 0 && n < len(s) && !utf8.RuneStart(s[n]) {
+			n--
+		}
+		over := escapedLen(s[:n]) + 1 + 32 - limit
+		if over <= 0 {
+			return s[:n] + "~" + digest(s)
+		}
+		n = max(n-over, 0) // each byte cut shortens the escaped form by at least one
 	}
-	return s[:n] + "~" + digest(s)
 }
 
 // safeRef is a reference as it may be stored: masked by value (with a digest of what it
@@ -93,8 +101,9 @@ func digest(s string) string {
 }
 
 // BoundIDs bounds the event's identifiers in place: objectRef, providerEventId,
-// merchantRef and every component of id to MaxRefBytes (so id's component and objectRef
-// stay equal), then id as a whole to MaxIDBytes. It is idempotent; Fit calls it, and the
+// merchantRef and every component of id (JoinID) to MaxRefBytes as escaped, then id as a
+// whole to MaxIDBytes. A component of id is always EscapeRef of the bounded reference, so
+// the id's component and objectRef stay one value. It is idempotent; Fit calls it, and the
 // edge calls it first so its log lines carry the bounded id.
 //
 // A reference holding an email address or a card number is masked too, and the masked text
@@ -104,13 +113,33 @@ func BoundIDs(ev *Event) {
 	ev.ObjectRef = safeRef(ev.ObjectRef)
 	ev.ProviderEventID = safeRef(ev.ProviderEventID)
 	ev.MerchantRef = safeRef(ev.MerchantRef)
-	if len(ev.ID) > MaxRefBytes || redact.Text(ev.ID) != ev.ID {
-		parts := strings.Split(ev.ID, ":")
-		for i, p := range parts {
-			parts[i] = safeRef(p)
-		}
-		ev.ID = BoundRef(strings.Join(parts, ":"), MaxIDBytes)
+	if len(ev.ID) <= MaxRefBytes && redact.Text(ev.ID) == ev.ID {
+		return // every component is short and plain: nothing to bound or mask
 	}
+	parts := strings.Split(ev.ID, IDSep)
+	for i, p := range parts {
+		parts[i] = EscapeRef(safeRef(unescapeRef(p)))
+	}
+	ev.ID = boundID(parts)
+}
+
+// boundID joins escaped components; when they are over MaxIDBytes it keeps the first
+// components that fit and ends with "~" and a digest of the whole. No component is cut
+// inside, so a bounded id bounds to itself.
+func boundID(parts []string) string {
+	id := strings.Join(parts, IDSep)
+	if len(id) <= MaxIDBytes {
+		return id
+	}
+	tail := IDSep + "~" + digest(id)
+	n := 0
+	for k, p := range parts {
+		if n+len(p)+len(IDSep)+len(tail) > MaxIDBytes {
+			return strings.Join(parts[:k], IDSep) + tail
+		}
+		n += len(p) + len(IDSep)
+	}
+	return id // unreachable: the whole is over MaxIDBytes
 }
 
 // Fit makes the event fit what is stored and published, and returns the document. It

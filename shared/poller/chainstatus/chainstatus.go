@@ -548,7 +548,7 @@ func (p *Poller) backoff(attempt int) time.Duration {
 // terminalEvent is the payout's one terminal event, as v decides it.
 func (p *Poller) terminalEvent(po Payout, rec checkRecord, v verdict, st Status) event.Event {
 	ev := event.Event{
-		ID:          Provider + ":" + po.TransactionID + ":payout",
+		ID:          event.JoinID(Provider, po.TransactionID, "payout"),
 		Provider:    Provider,
 		ObjectRef:   po.TransactionID,
 		MerchantRef: po.MerchantRef,

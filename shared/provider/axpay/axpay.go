@@ -271,7 +271,6 @@ func NormalizeTransaction(raw json.RawMessage) (event.Event, error) {
 	sent := strings.TrimSpace(o.String("status", kit.Optional))
 	status, out, _ := statuses.Lookup(statusSeparators.Replace(sent))
 	ev := event.Event{
-		ID:          Name + ":" + txID,
 		Provider:    Name,
 		ObjectRef:   txID,
 		Type:        out.Type,
@@ -283,12 +282,14 @@ func NormalizeTransaction(raw json.RawMessage) (event.Event, error) {
 	}
 	switch {
 	case ev.Type == event.TypeUnsupported:
-		ev.ID += ":" + strings.ToLower(status)
+		ev.ID = event.JoinID(Name, txID, strings.ToLower(status))
 	case ev.Status != event.Succeeded:
 		// A completed transaction keeps the plain id that webhook and poll share; any other
 		// outcome carries its state, so that a pending row seen by the poller can never
 		// swallow the later completion as a duplicate.
-		ev.ID += ":" + string(ev.Status)
+		ev.ID = event.JoinID(Name, txID, string(ev.Status))
+	default:
+		ev.ID = event.JoinID(Name, txID)
 	}
 	if ev.Status == event.Failed {
 		ev.Failure = &event.Failure{Code: status}

@@ -189,7 +189,7 @@ func (p *axsProvider) Normalize(_ context.Context, payload []byte) (event.Event,
 	// be reconciled against the order.
 	need := kit.Need(out.Status == event.Succeeded)
 	ev := event.Event{
-		ID:          Name + ":" + ref + ":" + status,
+		ID:          event.JoinID(Name, ref, status),
 		Provider:    Name,
 		ObjectRef:   ref,
 		MerchantRef: o.Text("merchantRef", kit.Optional),

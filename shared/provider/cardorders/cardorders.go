@@ -109,6 +109,10 @@ var statuses = map[string]kit.Statuses{
 	},
 }
 
+// unknownOrderType marks the id of an order whose orderType is missing or unknown: a fourth
+// component, which no id of a known order type has.
+const unknownOrderType = "orderType="
+
 // cardTypes names cardType's codes in details.
 var cardTypes = map[string]string{"1": "virtual", "2": "physical"}
 
@@ -135,16 +139,25 @@ func normalize(payload []byte, loc *time.Location) (event.Event, error) {
 		return event.Event{}, err
 	}
 	orderNo := o.Ref("orderNo", kit.Required)
-	status, out, _ := statuses[strings.TrimSpace(o.Text("orderType", kit.Optional))].Lookup(o.Ref("status", kit.Required))
+	orderType := strings.TrimSpace(o.Text("orderType", kit.Optional))
+	table, knownType := statuses[orderType]
+	status, out, _ := table.Lookup(o.Ref("status", kit.Required))
 	ev := event.Event{
 		// The provider re-sends one status for 24 hours and a status never repeats for an
 		// order, so order number and (canonically spelled) status identify the event.
-		ID:        Name + ":" + orderNo + ":" + status,
+		ID:        event.JoinID(Name, orderNo, status),
 		Provider:  Name,
 		ObjectRef: orderNo,
 		Type:      out.Type,
 		Status:    out.Status,
 		Amount:    o.Money("orderAmount", OrderCurrency, kit.Optional),
+	}
+	if !knownType {
+		// Without a known orderType the status means nothing (a nil table knows none, so
+		// the event is unsupported). Its id gains the type it came with, so it can never
+		// take the id of the correct delivery of this order and have that answered
+		// duplicate.
+		ev.ID = event.JoinID(Name, orderNo, status, unknownOrderType+orderType)
 	}
 	if reason := o.Text("failReason", kit.Optional); reason != "" && ev.Status != event.Succeeded {
 		ev.Failure = &event.Failure{Message: reason}

@@ -95,7 +95,7 @@ func normalize(payload []byte) (event.Event, error) {
 	name, out, known := kinds.Lookup(o.Text("event", kit.Required))
 	data, inner := o.ObjectOrString("data", kit.Required)
 	ev := event.Event{
-		ID:              Name + ":" + eventID,
+		ID:              event.JoinID(Name, eventID),
 		Provider:        Name,
 		ProviderEventID: eventID,
 		ObjectRef:       data.Ref("objectId", kit.Need(known)), // a known event names its object

@@ -135,11 +135,16 @@ var statuses = kit.Statuses{
 	"refunded":  {Type: event.TypePaymentRefunded, Status: event.Refunded},
 }
 
-// depositHeld is the outcome of a completed session whose card deposit is reported as not
-// completed (invoiceData.Deposit_tx_status): the money has not been taken, so the payment
-// is not yet a success. Its id carries the deposit status, so the completion proper, when
-// it comes, is a new event.
-var depositHeld = kit.Outcome{Type: event.TypePaymentPending, Status: event.Pending}
+// deposits are the invoiceData.Deposit_tx_status values of a completed session. Only a
+// completed deposit makes the payment a success; one still under way holds it as pending.
+// Its id carries the deposit status, so the completion proper, when it comes, is a new
+// event. Any other deposit status (one payhooks does not know, or a failed deposit beside
+// a completed session) is stored as event.unsupported, never published as pending.
+var deposits = kit.Statuses{
+	"completed":  {Type: event.TypePaymentSucceeded, Status: event.Succeeded},
+	"pending":    {Type: event.TypePaymentPending, Status: event.Pending},
+	"processing": {Type: event.TypePaymentPending, Status: event.Pending},
+}
 
 // invoiceDetails maps invoiceData keys to details keys. Name is left out on purpose,
 // Email and the card number are masked.
@@ -169,7 +174,7 @@ func (w *webhook) Normalize(_ context.Context, payload []byte) (event.Event, err
 	txID := o.Ref("transactionId", kit.Required)
 	status, out := outcome(d.Ref("status", kit.Required), inv.Ref("Deposit_tx_status", kit.Optional))
 	ev := event.Event{
-		ID:              Name + ":" + txID + ":" + status,
+		ID:              event.JoinID(append([]string{Name, txID}, status...)...),
 		Provider:        Name,
 		ProviderEventID: o.String("webhookId", kit.Optional),
 		ObjectRef:       txID,
@@ -199,19 +204,22 @@ func (w *webhook) Normalize(_ context.Context, payload []byte) (event.Event, err
 	return ev, nil
 }
 
-// outcome is the canonical status for the id and its outcome. Integrations in the wild
-// mark an order paid only when data.status is completed and the card deposit is completed
-// too; a completed session whose deposit says otherwise is held as pending (depositHeld),
-// and one that does not report its deposit is taken at data.status's word.
-func outcome(status, deposit string) (string, kit.Outcome) {
+// outcome is the canonical status for the id (one component, or two when the deposit
+// status enters it) and its outcome. Integrations in the wild mark an order paid only when
+// data.status is completed and the card deposit is completed too; a completed session
+// whose deposit is still under way is pending, one whose deposit status is unknown is
+// unsupported (deposits), and one that does not report its deposit is taken at
+// data.status's word.
+func outcome(status, deposit string) ([]string, kit.Outcome) {
 	canonical, out, _ := statuses.Lookup(status)
 	if out.Status != event.Succeeded || deposit == "" {
-		return canonical, out
+		return []string{canonical}, out
 	}
-	if d, _, _ := statuses.Lookup(deposit); d != "completed" {
-		return canonical + ":deposit_" + d, depositHeld
+	d, dout, _ := deposits.Lookup(deposit)
+	if d != "completed" {
+		return []string{canonical, "deposit_" + d}, dout
 	}
-	return canonical, out
+	return []string{canonical}, out
 }
 
 func details(o, d, inv *kit.Object, withReason bool) map[string]any {

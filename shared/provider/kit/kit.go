@@ -9,9 +9,10 @@
 //   - Numbers stay text. A number is kept as the literal the sender wrote (`61.910` stays
 //     `61.910`); nothing passes through a float.
 //   - Required, optional, bounded. Every read says whether the member must be there
-//     (Required) or may be absent (Optional; JSON null counts as absent). Ref bounds what goes
-//     into an event id or object reference to MaxRef bytes and refuses text that decodes
-//     lossily (a lone surrogate escape), so two different ids never become one.
+//     (Required) or may be absent (Optional; JSON null counts as absent). Ref reads what goes
+//     into an event id or object reference and refuses text that decodes lossily (a lone
+//     surrogate escape), so two different ids never become one; a long one is not refused
+//     but bounded with a digest by event.BoundIDs, so an authentic delivery is never lost.
 //   - Errors name a dotted path (`data.amount`), never a value, and are typed rejections:
 //     ReasonMissingField or ReasonBadField (400), with a *FieldError inside.
 //
@@ -53,10 +54,6 @@ const (
 	Optional Need = false // absent or null reads as the zero value
 	Required Need = true  // absent, null or empty text is ReasonMissingField
 )
-
-// MaxRef bounds a text that goes into an event id or object reference (the event schema
-// allows ids of 1024 characters, and an id holds a provider name and a status too).
-const MaxRef = 256
 
 // FieldError says which field is missing or malformed. It holds the field's dotted path
 // and what was expected, never the value, so it is safe to log.
@@ -344,8 +341,10 @@ func (o *Object) Text(key string, need Need) string {
 }
 
 // Ref reads a reference that goes into an event id or object reference: Text, trimmed,
-// at most MaxRef bytes, and decoded without loss (no lone surrogate escape, no invalid
-// UTF-8), so two different references never read as one.
+// and decoded without loss (no lone surrogate escape, no invalid UTF-8), so two different
+// references never read as one. Its length is not refused here: event.BoundIDs bounds it
+// (a prefix and a digest of the whole), since refusing an authentic delivery for a long
+// reference would lose it for good.
 func (o *Object) Ref(key string, need Need) string {
 	v := o.raw(key, need)
 	if v != nil && v[0] == '"' {
@@ -355,12 +354,8 @@ func (o *Object) Ref(key string, need Need) string {
 		}
 	}
 	s := strings.TrimSpace(o.Text(key, need))
-	switch {
-	case s == "" && need == Required && o.st.err == nil:
+	if s == "" && need == Required && o.st.err == nil {
 		o.Missing(key)
-	case len(s) > MaxRef:
-		o.Invalid(key, "at most 256 bytes")
-		return ""
 	}
 	return s
 }
