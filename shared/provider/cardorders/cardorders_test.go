@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -110,7 +111,7 @@ func TestNormalizeFixtures(t *testing.T) {
 			hidden: []string{docPAN, docEmail},
 		},
 		{
-			file: "unknown-type.json", id: "cardorders:100217231874691124000:SUCCESS",
+			file: "unknown-type.json", id: "cardorders:100217231874691124000:SUCCESS:orderType=3",
 			typ: event.TypeUnsupported, status: event.Pending,
 			amount: "5 USDT", occurredAt: "2024-08-09T15:11:09Z",
 		},
@@ -442,5 +443,42 @@ func TestShippingInfoNotStored(t *testing.T) {
 	}
 	if !strings.Contains(string(ev.Raw), `"shippingInfo":"REDACTED"`) {
 		t.Fatalf("raw does not say the address was removed: %s", ev.Raw)
+	}
+}
+
+// An order whose orderType is missing or unknown is unsupported under an id of its own: a
+// later delivery of the same order and status with its type is a new event, not a
+// duplicate of it.
+func TestUnknownOrderTypeNeverTakesTheOrdersID(t *testing.T) {
+	correct := docExample()
+	correct["orderType"] = "2"
+	b, _ := json.Marshal(correct)
+	want, err := normalize(b, time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]string{want.ID: "orderType 2"}
+	for _, orderType := range []any{nil, "3", " 9 ", "2:x", 7} { // absent is read as ""
+		body := docExample()
+		delete(body, "orderType")
+		m := map[string]any{}
+		for k, v := range body {
+			m[k] = v
+		}
+		if orderType != nil {
+			m["orderType"] = orderType
+		}
+		b, _ := json.Marshal(m)
+		ev, err := normalize(b, time.UTC)
+		if err != nil {
+			t.Fatalf("orderType %v: %v", orderType, err)
+		}
+		if ev.Type != event.TypeUnsupported || ev.Publishable() {
+			t.Errorf("orderType %v: %s", orderType, ev.Type)
+		}
+		if other, ok := seen[ev.ID]; ok {
+			t.Errorf("orderType %v: id %s is also %s's", orderType, ev.ID, other)
+		}
+		seen[ev.ID] = fmt.Sprint("orderType ", orderType)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/payhooks/payhooks/shared/pipeline/event/eventtest"
 	"github.com/payhooks/payhooks/shared/platform/secrets"
 	"github.com/payhooks/payhooks/shared/provider"
+	"github.com/payhooks/payhooks/shared/provider/kit"
 	"github.com/payhooks/payhooks/shared/provider/kit/golden"
 	"github.com/payhooks/payhooks/shared/support/redact"
 )
@@ -759,8 +760,10 @@ func TestLoneSurrogateIDsStayApart(t *testing.T) {
 // Every status InstaXchange sends, in two letter cases: type, terminal and state, and one
 // spelling in the id. An unknown status is stored as event.unsupported, never published.
 func TestStatusTable(t *testing.T) {
-	if err := statuses.Check(); err != nil {
-		t.Fatal(err)
+	for _, table := range []kit.Statuses{statuses, deposits} {
+		if err := table.Check(); err != nil {
+			t.Fatal(err)
+		}
 	}
 	base := readFile(t, "webhook_doc_completed.json")
 	for _, tt := range []struct {
@@ -777,12 +780,19 @@ func TestStatusTable(t *testing.T) {
 		{"processing", "completed", event.TypeUnsupported, event.Pending, false, "processing"},
 		// Deposit_tx_status: a completed session is a success only once the deposit is.
 		{"completed", "pending", event.TypePaymentPending, event.Pending, false, "completed:deposit_pending"},
+		{"completed", "processing", event.TypePaymentPending, event.Pending, false, "completed:deposit_processing"},
+		// A deposit status payhooks does not know is never published as pending.
+		{"completed", "on_hold", event.TypeUnsupported, event.Pending, false, "completed:deposit_on_hold"},
+		{"completed", "failed", event.TypeUnsupported, event.Pending, false, "completed:deposit_failed"},
 		{"completed", "", event.TypePaymentSucceeded, event.Succeeded, true, "completed"},
 		{"failed", "failed", event.TypePaymentFailed, event.Failed, true, "failed"},
 	} {
 		for _, spelled := range []string{tt.status, strings.ToUpper(tt.status)} {
 			body := strings.Replace(base, `"status": "completed"`, `"status": "`+spelled+`"`, 1)
-			deposit := strings.ToUpper(tt.deposit[:min(1, len(tt.deposit))]) + tt.deposit[min(1, len(tt.deposit)):]
+			deposit := tt.deposit
+			if spelled != tt.status {
+				deposit = strings.ToUpper(deposit)
+			}
 			body = strings.Replace(body, `"Deposit_tx_status": "completed"`, `"Deposit_tx_status": "`+deposit+`"`, 1)
 			ev, err := verified(t, body)
 			if err != nil {

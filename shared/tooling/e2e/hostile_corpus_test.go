@@ -39,7 +39,7 @@ type corpusCase struct {
 	provider, variant, name string
 	edit                    func(m map[string]any) // on the (decrypted) sample body
 	// status is the answer wanted: 200, or a 4xx with reason (the sender's fault), or 0
-	// for either (an over-long id: a provider may refuse it, else event.Fit bounds it).
+	// for either. An over-long id is 200: event.BoundIDs bounds it, nothing refuses it.
 	status int
 	reason provider.Reason
 }
@@ -70,13 +70,13 @@ func hostileCorpus() []corpusCase {
 	ls := strings.Repeat("\u2028", 80000) // 240 KB as sent, 480 KB once JSON-escaped
 	long := func(n int) string { return strings.Repeat("9", n) }
 	return []corpusCase{
-		{"axpay", "completed", "status of 3,000 characters", set("webhookStatus", strings.Repeat("S", 3000)), 0, ""},
+		{"axpay", "completed", "status of 3,000 characters", set("webhookStatus", strings.Repeat("S", 3000)), 200, ""},
 		{"axpay", "completed", "card_num as a string", set("card_num", plantedPANs[0]), 200, ""},
 		{"axpay", "completed", "card_num as a number", set("card_num", json.Number(plantedPANs[1])), 200, ""},
 		{"axpay", "completed", "email with a display name", set("fromEmail", "John Doe <"+plantedEmail+">"), 200, ""},
 		{"axpay", "completed", "a field nested 5,000 deep", set("meta", deepJSON(5000)), 200, ""},
-		{"axs", "SUCCESS", "transactionRef of 2,100 characters", set("transactionRef", long(2100)), 0, ""},
-		{"axs", "SUCCESS", "transactionRef of 1,100 characters", set("transactionRef", long(1100)), 0, ""},
+		{"axs", "SUCCESS", "transactionRef of 2,100 characters", set("transactionRef", long(2100)), 200, ""},
+		{"axs", "SUCCESS", "transactionRef of 1,100 characters", set("transactionRef", long(1100)), 200, ""},
 		{"axs", "DECLINED", "email with spaces and a PAN followed by *", edits(
 			set("paymentScheme", " "+plantedEmail+" "), set("responseCode", plantedPANs[1]+"*")), 200, ""},
 		{"cardorders", "FAIL", "failReason of 80,000 U+2028 in a 240 KB body", set("failReason", ls), 200, ""},
