@@ -146,7 +146,7 @@ func (p *Publisher) prepare(ctx context.Context, se store.StoredEvent, replay bo
 	if err != nil {
 		return queue.Message{}, fmt.Errorf("%w: %w", ErrState, err)
 	}
-	if d.Repeat && !replay {
+	if (d.Repeat || d.Trimmed) && !replay {
 		cur, err := p.Store.GetEvent(ctx, se.ID)
 		if err != nil {
 			return queue.Message{}, fmt.Errorf("%w: %w", ErrState, err)

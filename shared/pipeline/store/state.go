@@ -1,9 +1,12 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -28,7 +31,20 @@ type Delivery struct {
 	Sequence int64
 	Conflict *event.Conflict
 	Repeat   bool // the state item already held this event's delivery: it was prepared before
+	// Trimmed: the state item no longer holds its object's oldest deliveries (MaxDeliveries),
+	// so an event it does not know may still have been prepared, and published, before.
+	Trimmed bool
 }
+
+// MaxDeliveries is how many events' deliveries a state item remembers, newest by sequence:
+// one record per event, so an object with many events (an account credited every day)
+// would otherwise grow its item without bound toward DynamoDB's 400 KB limit, and every
+// write of it costs by its size. An event retried after 64 newer ones of its object is
+// long published; the publisher reads its publish state rather than trust the state item.
+const MaxDeliveries = 64
+
+// attrTrimmedThrough records the highest sequence whose delivery was dropped.
+const attrTrimmedThrough = "trimmedThrough"
 
 // Step is how an event relates to the status recorded for its object.
 type Step int
@@ -100,7 +116,9 @@ func (st *Store) AdvanceState(ctx context.Context, se StoredEvent) (Delivery, er
 }
 
 // deliveryAttr names the state item's record of one event's delivery.
-func deliveryAttr(eventID string) string { return "delivery:" + eventID }
+func deliveryAttr(eventID string) string { return deliveryPrefix + eventID }
+
+const deliveryPrefix = "delivery:"
 
 func recordedDelivery(item map[string]types.AttributeValue, eventID string) (Delivery, bool) {
 	m, ok := item[deliveryAttr(eventID)].(*types.AttributeValueMemberM)
@@ -139,6 +157,11 @@ func stateUpdate(table string, cur map[string]types.AttributeValue, se StoredEve
 		vals[":one"] = N(1)
 	}
 	vals[":d"] = &types.AttributeValueMemberM{Value: rec}
+	remove := trimDeliveries(cur, names, vals)
+	d.Trimmed = remove != "" || GetN(cur, attrTrimmedThrough) > 0
+	if remove != "" {
+		set += ", " + attrTrimmedThrough + " = :tt"
+	}
 	cond := "attribute_not_exists(pk)"
 	if cur != nil {
 		cond = "#seq = :old"
@@ -151,11 +174,40 @@ func stateUpdate(table string, cur map[string]types.AttributeValue, se StoredEve
 	return &dynamodb.UpdateItemInput{
 		TableName:                 aws.String(table),
 		Key:                       stateKey(se.Provider, se.ObjectRef),
-		UpdateExpression:          aws.String("SET " + set + extra),
+		UpdateExpression:          aws.String("SET " + set + remove + extra),
 		ConditionExpression:       aws.String(cond),
 		ExpressionAttributeNames:  names,
 		ExpressionAttributeValues: vals,
 	}, d
+}
+
+// trimDeliveries makes room for one more delivery record on the state item cur: past
+// MaxDeliveries, the records of the lowest sequences go (" REMOVE …", with their names and
+// the highest sequence dropped, :tt, added to the update). Empty when nothing goes.
+func trimDeliveries(cur map[string]types.AttributeValue, names map[string]string, vals map[string]types.AttributeValue) string {
+	type rec struct {
+		attr string
+		seq  int64
+	}
+	var recs []rec
+	for k, v := range cur {
+		if m, ok := v.(*types.AttributeValueMemberM); ok && strings.HasPrefix(k, deliveryPrefix) {
+			recs = append(recs, rec{k, GetN(m.Value, "sequence")})
+		}
+	}
+	if len(recs) < MaxDeliveries {
+		return ""
+	}
+	slices.SortFunc(recs, func(a, b rec) int { return cmp.Compare(a.seq, b.seq) })
+	drop := recs[:len(recs)-MaxDeliveries+1]
+	parts := make([]string, len(drop))
+	for i, r := range drop {
+		n := fmt.Sprintf("#r%d", i)
+		names[n] = r.attr
+		parts[i] = n
+	}
+	vals[":tt"] = N(max(drop[len(drop)-1].seq, GetN(cur, attrTrimmedThrough)))
+	return " REMOVE " + strings.Join(parts, ", ")
 }
 
 // ObjectState is where a provider's object stands.
