@@ -113,9 +113,9 @@ LOAD_CONCURRENCY ?= 16
 load: tools
 	$(GO) run ./cmd/payhooks load --requests $(LOAD_REQUESTS) --concurrency $(LOAD_CONCURRENCY)
 
-## events: regenerate events/ from the providers' signing code (deterministic: a rerun changes nothing)
+## events: regenerate events/ from the providers' signing code and the store's own item (deterministic: a rerun changes nothing)
 events:
-	PAYHOOKS_UPDATE_EVENTS=1 $(GO) test -count=1 -run TestEventsFiles ./shared/tooling/registry/
+	PAYHOOKS_UPDATE_EVENTS=1 $(GO) test -count=1 -run TestEventsFiles ./shared/tooling/registry/ ./shared/tooling/streampoller/
 
 ## clean: remove build outputs
 clean:
