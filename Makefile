@@ -17,7 +17,7 @@ STATICCHECK_VERSION := 2025.1.1
 
 FUNCTIONS := $(notdir $(wildcard functions/*))
 
-.PHONY: run test lint tools build bench bench-providers bench-e2e bench-coldstart bench-size fuzz load clean events invoke help
+.PHONY: run test lint tools build bench bench-providers bench-e2e bench-coldstart bench-size fuzz load clean generate events invoke help
 
 ## run: start DynamoDB Local, moto and the local gateway on loopback (Ctrl-C stops all)
 run: tools
@@ -113,25 +113,23 @@ LOAD_CONCURRENCY ?= 16
 load: tools
 	$(GO) run ./cmd/payhooks load --requests $(LOAD_REQUESTS) --concurrency $(LOAD_CONCURRENCY)
 
+## generate: the local tools' provider list (shared/tooling/registry/providers_gen.go) from template.yaml and functions/*/main.go
+generate:
+	$(GO) generate ./shared/tooling/registry/
+
 ## events: regenerate events/ from the providers' signing code and the store's own item (deterministic: a rerun changes nothing)
-events:
+events: generate
 	PAYHOOKS_UPDATE_EVENTS=1 $(GO) test -count=1 -run TestEventsFiles ./shared/tooling/registry/ ./shared/tooling/streampoller/
 
 ## clean: remove build outputs
 clean:
 	rm -rf build .aws-sam bench.out bench-e2e.out
 
-# sam build (BuildMethod: makefile) calls build-<LogicalId> with ARTIFACTS_DIR set.
-define lambda_target
-build-$(1):
-	CGO_ENABLED=0 GOOS=linux GOARCH=$(GOARCH_LAMBDA) $(GO) build $(LAMBDA_FLAGS) -o $$(ARTIFACTS_DIR)/bootstrap ./functions/$(2)
-endef
-$(eval $(call lambda_target,InstaXchangeWebhookFunction,instaxchange-webhook))
-$(eval $(call lambda_target,AXpayWebhookFunction,axpay-webhook))
-$(eval $(call lambda_target,AXSWebhookFunction,axs-webhook))
-$(eval $(call lambda_target,CardordersWebhookFunction,cardorders-webhook))
-$(eval $(call lambda_target,CXTNWebhookFunction,cxtn-webhook))
-$(eval $(call lambda_target,OutboxSweeperFunction,outbox-sweeper))
-$(eval $(call lambda_target,PublisherFunction,outbox-publisher))
-$(eval $(call lambda_target,AXpayReconcileFunction,axpay-reconcile))
-$(eval $(call lambda_target,InstaXchangeChainStatusFunction,instaxchange-chain-status))
+# sam build (BuildMethod: makefile) calls build-<LogicalId> with ARTIFACTS_DIR set. One
+# pattern rule builds every function: the main package is the function's Metadata.GoPackage
+# in template.yaml, so a new function needs no line here (samtemplate's
+# TestEveryFunctionIsBuildableAndHasEvents runs this rule for every function).
+build-%:
+	@pkg=$$(awk -v id='$*' '/^  [A-Za-z0-9]+:[ \t]*$$/ {cur = $$1; sub(/:$$/, "", cur)} cur == id && $$1 == "GoPackage:" {print $$2; exit}' template.yaml); \
+	test -n "$$pkg" || { echo "template.yaml: no function $* with Metadata.GoPackage" >&2; exit 2; }; \
+	CGO_ENABLED=0 GOOS=linux GOARCH=$(GOARCH_LAMBDA) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap $$pkg

@@ -51,26 +51,21 @@ func TestInvokeEveryEventUnderRIE(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mk, err := os.ReadFile(filepath.Join(root, "Makefile"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dirs := samtemplate.BuildTargets(mk)
 	// Webhooks first, so that the pollers have payments to follow.
 	fns := slices.Clone(tpl.Functions)
 	slices.SortStableFunc(fns, func(a, b samtemplate.Function) int { return len(b.Routes) - len(a.Routes) })
 	invoked := 0
 	for _, f := range fns {
-		files, _ := filepath.Glob(filepath.Join(root, "events", dirs[f.Logical]+"-*.json"))
+		files, _ := filepath.Glob(filepath.Join(root, "events", f.Dir()+"-*.json"))
 		if len(files) == 0 {
-			t.Errorf("%s: no events/%s-*.json", f.Logical, dirs[f.Logical])
+			t.Errorf("%s: no events/%s-*.json", f.Logical, f.Dir())
 			continue
 		}
 		env, err := invokeEnv(root, tpl, f, local)
 		if err != nil {
 			t.Fatal(err)
 		}
-		em, err := rie.Start(ctx, bin, filepath.Join(bootstraps, dirs[f.Logical]), env)
+		em, err := rie.Start(ctx, bin, filepath.Join(bootstraps, f.Dir()), env)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -45,6 +45,31 @@ func TestRoutesMatchTemplate(t *testing.T) {
 	}
 }
 
+// The providers the local tools serve are exactly the functions/*-webhook directories, each
+// named <provider>-webhook (the linking test pairs a webhook with its provider by that name).
+func TestProvidersAreTheWebhookFunctions(t *testing.T) {
+	dirs, err := filepath.Glob(filepath.Join(root, "functions", "*-webhook"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{}
+	for _, d := range dirs {
+		want[filepath.Base(d)] = true
+	}
+	for _, w := range Webhooks {
+		if w.Function != w.Provider+"-webhook" {
+			t.Errorf("%s: function directory %s, want %s-webhook", w.Provider, w.Function, w.Provider)
+		}
+		if !want[w.Function] {
+			t.Errorf("%s: functions/%s is not a webhook directory", w.Provider, w.Function)
+		}
+		delete(want, w.Function)
+	}
+	for d := range want {
+		t.Errorf("functions/%s is not served by the local tools (run make generate)", d)
+	}
+}
+
 // TestEventsFiles writes events/<function>-<variant>.json (API Gateway v2 events signed
 // with the fake development secrets) when PAYHOOKS_UPDATE_EVENTS=1 (`make events`);
 // otherwise it checks that every file is what `make events` would write, byte for byte.

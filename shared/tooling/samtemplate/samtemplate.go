@@ -5,6 +5,7 @@ package samtemplate
 import (
 	"fmt"
 	"os"
+	"path"
 	"regexp"
 	"strconv"
 	"strings"
@@ -14,8 +15,11 @@ import (
 
 // Function is an AWS::Serverless::Function.
 type Function struct {
-	Logical  string
-	CodeURI  string
+	Logical string
+	CodeURI string
+	// Package is Metadata.GoPackage: the function's main package, ./functions/<dir>, which
+	// the Makefile's build-<LogicalId> rule builds.
+	Package  string
 	Routes   []Route // HttpApi events
 	Schedule []string
 	Env      map[string]string // the function's own variables, as text (see text)
@@ -67,7 +71,8 @@ func Load(path string) (*Template, error) {
 			continue
 		}
 		props := get(res, "Properties")
-		f := Function{Logical: name, CodeURI: scalar(get(props, "CodeUri")), Env: vars(get(props, "Environment"))}
+		f := Function{Logical: name, CodeURI: scalar(get(props, "CodeUri")), Package: scalar(get(get(res, "Metadata"), "GoPackage")),
+			Env: vars(get(props, "Environment"))}
 		for _, n := range []struct {
 			key string
 			dst *int
@@ -103,16 +108,8 @@ func Load(path string) (*Template, error) {
 	return t, nil
 }
 
-var buildTarget = regexp.MustCompile(`lambda_target,([A-Za-z0-9]+),([a-z0-9-]+)\)`)
-
-// BuildTargets reads the Makefile's build-<LogicalId> targets: logical id -> functions/ dir.
-func BuildTargets(makefile []byte) map[string]string {
-	out := map[string]string{}
-	for _, m := range buildTarget.FindAllSubmatch(makefile, -1) {
-		out[string(m[1])] = string(m[2])
-	}
-	return out
-}
+// Dir is the function's directory under functions/ (the last element of Package).
+func (f Function) Dir() string { return path.Base(f.Package) }
 
 // vars reads an Environment's Variables as text.
 func vars(env *yaml.Node) map[string]string {

@@ -35,30 +35,34 @@ func TestCfnLint(t *testing.T) {
 	}
 }
 
-// Every function builds from the Makefile, has a main that only wires, and a sample event.
+// Every function builds from the Makefile's one build-<LogicalId> rule (the way sam build
+// calls it), from its Metadata.GoPackage, has a main that only wires, and a sample event;
+// and every functions/ directory is a function of the template.
 func TestEveryFunctionIsBuildableAndHasEvents(t *testing.T) {
-	mk, err := os.ReadFile(filepath.Join(root, "Makefile"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	tpl := load(t)
 	if len(tpl.Functions) == 0 {
 		t.Fatal("no functions")
 	}
 	seen := map[string]bool{}
 	for _, f := range tpl.Functions {
-		dir, ok := BuildTargets(mk)[f.Logical]
-		if !ok {
-			t.Errorf("%s: no build-%s target in Makefile", f.Logical, f.Logical)
+		if want := "./functions/" + f.Dir(); f.Package != want {
+			t.Errorf("%s: Metadata.GoPackage %q, want ./functions/<dir>", f.Logical, f.Package)
 			continue
 		}
-		seen[dir] = true
-		if _, err := os.Stat(filepath.Join(root, "functions", dir, "main.go")); err != nil {
-			t.Errorf("%s: functions/%s/main.go: %v", f.Logical, dir, err)
+		seen[f.Dir()] = true
+		// GO=echo prints the build command instead of running it.
+		cmd := exec.Command("make", "-s", "--no-print-directory", "build-"+f.Logical, "ARTIFACTS_DIR=/artifacts", "GO=echo")
+		cmd.Dir = root
+		out, err := cmd.CombinedOutput()
+		if got := strings.Fields(string(out)); err != nil || len(got) < 3 || got[len(got)-1] != f.Package || got[len(got)-2] != "/artifacts/bootstrap" {
+			t.Errorf("make build-%s: %v\n%s", f.Logical, err, out)
 		}
-		evs, _ := filepath.Glob(filepath.Join(root, "events", dir+"-*.json"))
+		if _, err := os.Stat(filepath.Join(root, "functions", f.Dir(), "main.go")); err != nil {
+			t.Errorf("%s: functions/%s/main.go: %v", f.Logical, f.Dir(), err)
+		}
+		evs, _ := filepath.Glob(filepath.Join(root, "events", f.Dir()+"-*.json"))
 		if len(evs) == 0 {
-			t.Errorf("%s: no events/%s-*.json", f.Logical, dir)
+			t.Errorf("%s: no events/%s-*.json", f.Logical, f.Dir())
 		}
 		if f.CodeURI != "." {
 			t.Errorf("%s: CodeUri %q, want . (the Makefile is at the root)", f.Logical, f.CodeURI)
