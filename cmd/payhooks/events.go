@@ -38,66 +38,86 @@ func listEvents(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg, err := devstack.LocalConfig(ctx)
-	if err != nil {
-		return err
-	}
-	st := &store.Store{Client: devstack.NewClients(cfg, *endpoint, "").DynamoDB, Table: *table}
 	f := store.ListFilter{Status: *status, PublishState: *published, Limit: *limit, WithPayload: *asJSON}
-	if *since > 0 {
-		if *fromS != "" {
-			return errors.New("use --since or --from, not both")
-		}
-		f.From = time.Now().Add(-*since)
-	}
-	if f.From.IsZero() {
-		if f.From, err = replay.ParseTime(*fromS, time.Now()); err != nil {
-			return fmt.Errorf("--from: %w", err)
-		}
-	}
-	if f.To, err = replay.ParseTime(*toS, time.Now()); err != nil {
-		return fmt.Errorf("--to: %w", err)
+	if err := eventsWindow(&f, *since, *fromS, *toS, time.Now()); err != nil {
+		return err
 	}
 	switch *published {
 	case "", store.PublishPending, store.PublishPublished, store.PublishQuarantined, store.PublishSkipped:
 	default:
 		return fmt.Errorf("--published %q: want published, pending, quarantined or skipped", *published)
 	}
-	if *prov != "" {
-		w, ok := registry.Lookup(*prov)
-		if !ok {
-			return fmt.Errorf("unknown provider %q", *prov)
+	cfg, err := devstack.LocalConfig(ctx)
+	if err != nil {
+		return err
+	}
+	st := &store.Store{Client: devstack.NewClients(cfg, *endpoint, "").DynamoDB, Table: *table}
+	all, err := listAcrossProviders(ctx, st, f, *prov)
+	if err != nil {
+		return err
+	}
+	return printEvents(stdout, all, *asJSON)
+}
+
+// eventsWindow sets f's receivedAt window from --since, or --from and --to.
+func eventsWindow(f *store.ListFilter, since time.Duration, fromS, toS string, now time.Time) error {
+	var err error
+	if since > 0 {
+		if fromS != "" {
+			return errors.New("use --since or --from, not both")
 		}
-		*prov = w.Provider
+		f.From = now.Add(-since)
+	} else if f.From, err = replay.ParseTime(fromS, now); err != nil {
+		return fmt.Errorf("--from: %w", err)
+	}
+	if f.To, err = replay.ParseTime(toS, now); err != nil {
+		return fmt.Errorf("--to: %w", err)
+	}
+	return nil
+}
+
+// listAcrossProviders lists the events f selects of provider prov (or of every provider),
+// in the order received, at most f.Limit of them.
+func listAcrossProviders(ctx context.Context, st *store.Store, f store.ListFilter, prov string) ([]store.StoredEvent, error) {
+	if prov != "" {
+		w, ok := registry.Lookup(prov)
+		if !ok {
+			return nil, fmt.Errorf("unknown provider %q", prov)
+		}
+		prov = w.Provider
 	}
 	var all []store.StoredEvent
 	for _, w := range registry.Webhooks {
-		if *prov != "" && *prov != w.Provider {
+		if prov != "" && prov != w.Provider {
 			continue
 		}
 		f.Provider = w.Provider
 		evs, err := st.ListByProvider(ctx, f)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		all = append(all, evs...)
 	}
 	// Each provider's list holds its first --limit in the window, so together they hold the
 	// first --limit overall: one list by time, whatever the provider.
 	slices.SortStableFunc(all, func(a, b store.StoredEvent) int { return strings.Compare(a.ReceivedAt, b.ReceivedAt) })
-	if *limit > 0 && len(all) > *limit {
-		all = all[:*limit]
+	if f.Limit > 0 && len(all) > f.Limit {
+		all = all[:f.Limit]
 	}
-	if *asJSON {
+	return all, nil
+}
+
+func printEvents(w io.Writer, all []store.StoredEvent, asJSON bool) error {
+	if asJSON {
 		for _, e := range all {
 			var v any
 			_ = json.Unmarshal(e.Payload, &v)
 			b, _ := json.MarshalIndent(v, "", "  ")
-			fmt.Fprintln(stdout, string(b))
+			fmt.Fprintln(w, string(b))
 		}
 		return nil
 	}
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "RECEIVED\tPROVIDER\tTYPE\tSTATUS\tPUBLISH\tID")
 	for _, e := range all {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.ReceivedAt[:19], e.Provider, e.Type, e.Status, e.PublishState, e.ID)

@@ -63,11 +63,11 @@ func addStackFlags(fs *flag.FlagSet) *stackFlags {
 	}
 }
 
-// queue returns the URL of the named queue on the stack's SQS.
-func (f *stackFlags) queue(ctx context.Context, c devstack.Clients, name string) (string, error) {
+// queueURL returns the URL of the named queue on the SQS at moto (the local stack's).
+func queueURL(ctx context.Context, c devstack.Clients, moto, name string) (string, error) {
 	out, err := c.SQS.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(name)})
 	if err != nil {
-		return "", fmt.Errorf("queue %s on %s (is `payhooks run` up?): %w", name, *f.moto, err)
+		return "", fmt.Errorf("queue %s on %s (is `payhooks run` up?): %w", name, moto, err)
 	}
 	return aws.ToString(out.QueueUrl), nil
 }
@@ -80,7 +80,7 @@ func (f *stackFlags) deps(ctx context.Context, secretsFile, secretName string, s
 		return nil, err
 	}
 	if *f.queueURL == "" {
-		if *f.queueURL, err = f.queue(ctx, devstack.NewClients(cfg, *f.endpoint, *f.moto), localQueue); err != nil {
+		if *f.queueURL, err = queueURL(ctx, devstack.NewClients(cfg, *f.endpoint, *f.moto), *f.moto, localQueue); err != nil {
 			return nil, err
 		}
 	}

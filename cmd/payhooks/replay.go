@@ -11,9 +11,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
-
 	"github.com/payhooks/payhooks/shared/pipeline/publisher"
 	"github.com/payhooks/payhooks/shared/pipeline/queue"
 	"github.com/payhooks/payhooks/shared/pipeline/store"
@@ -44,119 +41,147 @@ func (l *idList) Set(v string) error {
 	return nil
 }
 
+// replayFlags are replay's flags, parsed.
+type replayFlags struct {
+	ids                   idList
+	prov, fromS, toS      *string
+	dlq, dry, noBar, bar  *bool
+	maxN                  *int
+	endpoint, moto, table *string
+	queueURL, dlqURL      *string
+	from, to              time.Time // the window, once validated
+}
+
+func newReplayFlags(fs *flag.FlagSet) *replayFlags {
+	f := &replayFlags{}
+	fs.Var(&f.ids, "id", "event id to replay (repeatable)")
+	f.prov = fs.String("provider", "", "replay this provider's events received in --from..--to")
+	f.fromS = fs.String("from", "", "start of the receivedAt window: "+replayTimeFl)
+	f.toS = fs.String("to", "", "end of the receivedAt window (default now): "+replayTimeFl)
+	f.dlq = fs.Bool("dlq", false, "redrive: move every message of the dead-letter queue back to the queue")
+	f.maxN = fs.Int("max", 0, "with --dlq: at most this many messages (0: all)")
+	f.dry = fs.Bool("dry-run", false, "list what would be sent, send nothing")
+	f.noBar = fs.Bool("no-progress", false, "no progress bar on stderr")
+	f.bar = fs.Bool("progress", false, "a progress bar on stderr even when it is no terminal (by default only on one)")
+	f.endpoint = fs.String("endpoint", dynamoEndpoint(), "DynamoDB endpoint")
+	f.moto = fs.String("moto", motoEndpoint(), "moto endpoint (SQS)")
+	f.table = fs.String("table", localTable, "table name")
+	f.queueURL = fs.String("queue-url", "", "queue URL (default: the URL of "+localQueue+")")
+	f.dlqURL = fs.String("dlq-url", "", "dead-letter queue URL (default: the URL of "+localDLQ+")")
+	return f
+}
+
+// validate checks that exactly one mode is chosen with the flags it takes, and reads the
+// window.
+func (f *replayFlags) validate(now time.Time) error {
+	modes := 0
+	for _, on := range []bool{len(f.ids) > 0, *f.prov != "", *f.dlq} {
+		if on {
+			modes++
+		}
+	}
+	switch {
+	case modes != 1:
+		return errors.New("choose one of --id, --provider or --dlq\n" + replayUsage)
+	case *f.prov == "" && (*f.fromS != "" || *f.toS != ""):
+		return errors.New("--from and --to need --provider\n" + replayUsage)
+	case *f.prov != "" && *f.fromS == "":
+		return errors.New("--provider needs --from (replaying a provider's whole history is rarely meant)\n" + replayUsage)
+	case *f.maxN < 0 || (*f.maxN > 0 && !*f.dlq):
+		return errors.New("--max is a positive count and goes with --dlq")
+	}
+	var err error
+	if f.from, err = replay.ParseTime(*f.fromS, now); err != nil {
+		return fmt.Errorf("--from: %w", err)
+	}
+	if f.to, err = replay.ParseTime(*f.toS, now); err != nil {
+		return fmt.Errorf("--to: %w", err)
+	}
+	if *f.prov != "" && f.to.IsZero() {
+		f.to = now
+	}
+	return nil
+}
+
+// queue fills *url, unless a flag set it, with the URL of the named queue on the stack.
+func (f *replayFlags) queue(ctx context.Context, c devstack.Clients, url *string, name string) error {
+	if *url != "" {
+		return nil
+	}
+	var err error
+	*url, err = queueURL(ctx, c, *f.moto, name)
+	return err
+}
+
 // runReplay re-publishes stored events with origin "replay", or redrives the dead-letter
 // queue. Like the other commands it talks to the local stack by default; the flags name
 // another table, queue or endpoint.
 func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var ids idList
-	fs.Var(&ids, "id", "event id to replay (repeatable)")
-	prov := fs.String("provider", "", "replay this provider's events received in --from..--to")
-	fromS := fs.String("from", "", "start of the receivedAt window: "+replayTimeFl)
-	toS := fs.String("to", "", "end of the receivedAt window (default now): "+replayTimeFl)
-	dlq := fs.Bool("dlq", false, "redrive: move every message of the dead-letter queue back to the queue")
-	maxN := fs.Int("max", 0, "with --dlq: at most this many messages (0: all)")
-	dry := fs.Bool("dry-run", false, "list what would be sent, send nothing")
-	noBar := fs.Bool("no-progress", false, "no progress bar on stderr")
-	bar := fs.Bool("progress", false, "a progress bar on stderr even when it is no terminal (by default only on one)")
-	endpoint := fs.String("endpoint", dynamoEndpoint(), "DynamoDB endpoint")
-	moto := fs.String("moto", motoEndpoint(), "moto endpoint (SQS)")
-	table := fs.String("table", localTable, "table name")
-	queueURL := fs.String("queue-url", "", "queue URL (default: the URL of "+localQueue+")")
-	dlqURL := fs.String("dlq-url", "", "dead-letter queue URL (default: the URL of "+localDLQ+")")
+	f := newReplayFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q\n%s", fs.Arg(0), replayUsage)
 	}
-	modes := 0
-	for _, on := range []bool{len(ids) > 0, *prov != "", *dlq} {
-		if on {
-			modes++
-		}
+	if err := f.validate(time.Now()); err != nil {
+		return err
 	}
-	if modes != 1 {
-		return errors.New("choose one of --id, --provider or --dlq\n" + replayUsage)
-	}
-	if *prov == "" && (*fromS != "" || *toS != "") {
-		return errors.New("--from and --to need --provider\n" + replayUsage)
-	}
-	if *prov != "" && *fromS == "" {
-		return errors.New("--provider needs --from (replaying a provider's whole history is rarely meant)\n" + replayUsage)
-	}
-	if *maxN < 0 || (*maxN > 0 && !*dlq) {
-		return errors.New("--max is a positive count and goes with --dlq")
-	}
-	now := time.Now()
-	from, err := replay.ParseTime(*fromS, now)
-	if err != nil {
-		return fmt.Errorf("--from: %w", err)
-	}
-	to, err := replay.ParseTime(*toS, now)
-	if err != nil {
-		return fmt.Errorf("--to: %w", err)
-	}
-	if *prov != "" && to.IsZero() {
-		to = now
-	}
-
 	cfg, err := devstack.LocalConfig(ctx)
 	if err != nil {
 		return err
 	}
-	c := devstack.NewClients(cfg, *endpoint, *moto)
-	lookup := func(flagVal *string, name string) error {
-		if *flagVal != "" {
-			return nil
-		}
-		out, err := c.SQS.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(name)})
-		if err != nil {
-			return fmt.Errorf("queue %s on %s (is `payhooks run` up?): %w", name, *moto, err)
-		}
-		*flagVal = aws.ToString(out.QueueUrl)
-		return nil
-	}
-	if !*dry || *dlq {
-		if err := lookup(queueURL, localQueue); err != nil {
+	c := devstack.NewClients(cfg, *f.endpoint, *f.moto)
+	if !*f.dry || *f.dlq {
+		if err := f.queue(ctx, c, f.queueURL, localQueue); err != nil {
 			return err
 		}
 	}
 	var progress func(done, total int)
-	if !*noBar && (*bar || isTerminal(stderr)) {
+	if !*f.noBar && (*f.bar || isTerminal(stderr)) {
 		progress = replay.Bar(stderr)
 	}
-
-	var res replay.Result
-	if *dlq {
-		if err := lookup(dlqURL, localDLQ); err != nil {
-			return err
-		}
-		r := &replay.Redriver{Client: c.SQS, DLQURL: *dlqURL, QueueURL: *queueURL, DryRun: *dry, Max: *maxN, Progress: progress}
-		res, err = r.Run(ctx)
-		printReplay(stdout, res, *dry)
-		if err != nil {
-			return err
-		}
-		return res.Err()
+	if *f.dlq {
+		return f.redrive(ctx, c, progress, stdout)
 	}
+	return f.replayStored(ctx, c, progress, stdout)
+}
 
-	st := &store.Store{Client: c.DynamoDB, Table: *table}
-	pub := &queue.Replayer{Publisher: &queue.Publisher{Client: c.SQS, QueueURL: *queueURL}}
-	r := &replay.Replayer{Store: st, Publisher: &publisher.Publisher{Store: st, Queue: pub, Log: slog.New(slog.NewJSONHandler(io.Discard, nil))}, DryRun: *dry, Progress: progress}
+// redrive moves the dead-letter queue's messages back to the queue.
+// What was moved before a failure is still listed.
+func (f *replayFlags) redrive(ctx context.Context, c devstack.Clients, progress func(done, total int), stdout io.Writer) error {
+	if err := f.queue(ctx, c, f.dlqURL, localDLQ); err != nil {
+		return err
+	}
+	r := &replay.Redriver{Client: c.SQS, DLQURL: *f.dlqURL, QueueURL: *f.queueURL, DryRun: *f.dry, Max: *f.maxN, Progress: progress}
+	res, err := r.Run(ctx)
+	printReplay(stdout, res, *f.dry)
+	if err != nil {
+		return err
+	}
+	return res.Err()
+}
+
+// replayStored re-publishes the stored events named by --id, or the provider's in the window.
+func (f *replayFlags) replayStored(ctx context.Context, c devstack.Clients, progress func(done, total int), stdout io.Writer) error {
+	st := &store.Store{Client: c.DynamoDB, Table: *f.table}
+	pub := &queue.Replayer{Publisher: &queue.Publisher{Client: c.SQS, QueueURL: *f.queueURL}}
+	r := &replay.Replayer{Store: st, Publisher: &publisher.Publisher{Store: st, Queue: pub, Log: slog.New(slog.NewJSONHandler(io.Discard, nil))}, DryRun: *f.dry, Progress: progress}
 	var evs []store.StoredEvent
 	var missing []replay.Item
-	if len(ids) > 0 {
-		evs, missing, err = r.Select(ctx, ids)
+	var err error
+	if len(f.ids) > 0 {
+		evs, missing, err = r.Select(ctx, f.ids)
 	} else {
-		evs, err = r.SelectRange(ctx, *prov, from, to)
+		evs, err = r.SelectRange(ctx, *f.prov, f.from, f.to)
 	}
 	if err != nil {
 		return err
 	}
-	res = r.Replay(ctx, evs, missing)
-	printReplay(stdout, res, *dry)
+	res := r.Replay(ctx, evs, missing)
+	printReplay(stdout, res, *f.dry)
 	return res.Err()
 }
 

@@ -57,39 +57,13 @@ func runToken(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	secret := urltoken.Secret{WebhookTokens: []string{tok}, AllowedCIDRs: []string{}}
-	if *previous != "" {
-		if err := urltoken.ValidateToken(*previous); err != nil {
-			// The provider would answer 503 to everything with this document stored.
-			return fmt.Errorf("--previous: %w", err)
-		}
-		secret.WebhookTokens = append(secret.WebhookTokens, *previous)
+	secret, err := tokenSecret(tok, *previous, *cidrs)
+	if err != nil {
+		return err
 	}
-	for _, c := range strings.Split(*cidrs, ",") {
-		if c = strings.TrimSpace(c); c != "" {
-			secret.AllowedCIDRs = append(secret.AllowedCIDRs, c)
-		}
-	}
-	if err := secret.Validate(); err != nil {
-		return fmt.Errorf("--allowed-cidrs: %w", err)
-	}
-
-	var doc any
-	switch name {
-	case cardorders.Name:
-		z := *zone
-		if z == "" {
-			z = "UTC"
-		}
-		if _, err := time.LoadLocation(z); err != nil || z == "Local" {
-			return fmt.Errorf("--order-time-zone %q is not an IANA time zone", z)
-		}
-		doc = cardorders.Secret{Secret: secret, OrderTimeZone: z}
-	case cxtn.Name:
-		if *zone != "" {
-			return errors.New("--order-time-zone applies to cardorders only")
-		}
-		doc = cxtn.Secret{Secret: secret}
+	doc, err := tokenDoc(name, secret, *zone)
+	if err != nil {
+		return err
 	}
 	baseURL, err := tokenBaseURL(*base, stderr)
 	if err != nil {
@@ -99,27 +73,77 @@ func runToken(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	hookURL := baseURL + urltoken.Path(name, tok)
-	secretName := secrets.Name(name)
-
+	out := issuedToken{Provider: name, URL: baseURL + urltoken.Path(name, tok), SecretName: secrets.Name(name), Secret: secretJSON, KeepsPrevious: *previous != ""}
 	if *asJSON {
-		out, err := json.MarshalIndent(struct {
-			URL        string          `json:"url"`
-			SecretName string          `json:"secretName"`
-			Secret     json.RawMessage `json:"secret"`
-		}{hookURL, secretName, secretJSON}, "", "  ")
-		if err != nil {
-			return err
+		return out.writeJSON(stdout)
+	}
+	out.writeText(stdout)
+	return nil
+}
+
+// tokenSecret is the URL-token part of the secret: the new token, then the previous one
+// if it is kept active, and the allowed source CIDRs (comma-separated).
+func tokenSecret(tok, previous, cidrs string) (urltoken.Secret, error) {
+	secret := urltoken.Secret{WebhookTokens: []string{tok}, AllowedCIDRs: []string{}}
+	if previous != "" {
+		if err := urltoken.ValidateToken(previous); err != nil {
+			// The provider would answer 503 to everything with this document stored.
+			return secret, fmt.Errorf("--previous: %w", err)
 		}
-		_, err = fmt.Fprintf(stdout, "%s\n", out)
+		secret.WebhookTokens = append(secret.WebhookTokens, previous)
+	}
+	for _, c := range strings.Split(cidrs, ",") {
+		if c = strings.TrimSpace(c); c != "" {
+			secret.AllowedCIDRs = append(secret.AllowedCIDRs, c)
+		}
+	}
+	if err := secret.Validate(); err != nil {
+		return secret, fmt.Errorf("--allowed-cidrs: %w", err)
+	}
+	return secret, nil
+}
+
+// tokenDoc is the provider's whole secret document around the URL-token part.
+func tokenDoc(name string, secret urltoken.Secret, zone string) (any, error) {
+	if name == cxtn.Name {
+		if zone != "" {
+			return nil, errors.New("--order-time-zone applies to cardorders only")
+		}
+		return cxtn.Secret{Secret: secret}, nil
+	}
+	if zone == "" {
+		zone = "UTC"
+	}
+	if _, err := time.LoadLocation(zone); err != nil || zone == "Local" {
+		return nil, fmt.Errorf("--order-time-zone %q is not an IANA time zone", zone)
+	}
+	return cardorders.Secret{Secret: secret, OrderTimeZone: zone}, nil
+}
+
+// issuedToken is what the operator gets: the URL for the provider and the secret to store.
+type issuedToken struct {
+	Provider      string          `json:"-"`
+	URL           string          `json:"url"`
+	SecretName    string          `json:"secretName"`
+	Secret        json.RawMessage `json:"secret"`
+	KeepsPrevious bool            `json:"-"`
+}
+
+func (t issuedToken) writeJSON(w io.Writer) error {
+	out, err := json.MarshalIndent(t, "", "  ")
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "URL to register with %s (the token in it is the credential: share it only with the provider):\n%s\n\n", name, hookURL)
-	fmt.Fprintf(stdout, "Secret document to store as %s:\n%s\n", secretName, secretJSON)
-	if *previous != "" {
-		fmt.Fprintf(stdout, "\nThe previous token stays valid. Once %s delivers to the new URL, store the document again without it.\n", name)
+	_, err = fmt.Fprintf(w, "%s\n", out)
+	return err
+}
+
+func (t issuedToken) writeText(w io.Writer) {
+	fmt.Fprintf(w, "URL to register with %s (the token in it is the credential: share it only with the provider):\n%s\n\n", t.Provider, t.URL)
+	fmt.Fprintf(w, "Secret document to store as %s:\n%s\n", t.SecretName, t.Secret)
+	if t.KeepsPrevious {
+		fmt.Fprintf(w, "\nThe previous token stays valid. Once %s delivers to the new URL, store the document again without it.\n", t.Provider)
 	}
-	return nil
 }
 
 func tokenBaseURL(base string, stderr io.Writer) (string, error) {

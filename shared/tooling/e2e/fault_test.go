@@ -341,12 +341,15 @@ func checkOnce(t *testing.T, env *stacktest.Env, ids []string) {
 	got := map[string]int{}
 	for _, m := range env.Messages(t) {
 		var ev struct {
-			ID, ObjectRef string
-			Sequence      int64
+			ID, Provider, ObjectRef string
+			Sequence                int64
 		}
 		json.Unmarshal([]byte(*m.Body), &ev)
 		got[ev.ID]++
-		seqs[ev.ObjectRef] = append(seqs[ev.ObjectRef], ev.Sequence)
+		// A sequence counts per object of one provider (its state item): two providers
+		// may use the same reference.
+		obj := ev.Provider + ":" + ev.ObjectRef
+		seqs[obj] = append(seqs[obj], ev.Sequence)
 	}
 	for _, id := range ids {
 		if got[id] != 1 {

@@ -41,7 +41,9 @@ type Request struct {
 	Sample   provider.Sample
 }
 
-// idField is the field each provider's event id is derived from.
+// idField is the field each provider's event id is derived from. A fresh delivery needs
+// it (and mutate's re-signing), so the load covers the providers named here; a provider
+// added since is left out of the load, never sent with a stale id.
 var idField = map[string]string{
 	"instaxchange": "transactionId",
 	"axpay":        "id",
@@ -57,6 +59,9 @@ func Plan(docs map[string]json.RawMessage, n int, dupRate, forgedRate float64, s
 	base := map[string]provider.Sample{}
 	var names []string
 	for _, w := range registry.Webhooks {
+		if _, ok := idField[w.Provider]; !ok {
+			continue
+		}
 		ss, err := w.Samples(docs[secrets.Name(w.Provider)])
 		if err != nil {
 			return nil, err
