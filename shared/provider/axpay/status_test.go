@@ -58,3 +58,8 @@ func TestStatusTable(t *testing.T) {
 		}
 	}
 }
+
+// README's table for AXpay says what the code does (golden.READMEStatuses).
+func TestREADMEStatusTable(t *testing.T) {
+	golden.READMEStatuses(t, "AXpay", statuses, 1)
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/payhooks/payhooks/shared/pipeline/event"
 	"github.com/payhooks/payhooks/shared/provider"
+	"github.com/payhooks/payhooks/shared/provider/kit/golden"
 )
 
 // mustEncryptDEF makes a "zip":"DEF" token with go-jose, as AXS's plugin library can.
@@ -206,4 +207,9 @@ func TestStatusTable(t *testing.T) {
 			}
 		})
 	}
+}
+
+// README's table for AXS says what the code does (golden.READMEStatuses).
+func TestREADMEStatusTable(t *testing.T) {
+	golden.READMEStatuses(t, "AXS", statuses, 1)
 }

@@ -482,3 +482,9 @@ func TestUnknownOrderTypeNeverTakesTheOrdersID(t *testing.T) {
 		seen[ev.ID] = fmt.Sprint("orderType ", orderType)
 	}
 }
+
+// README's table for cardorders says what the code does (golden.READMEStatuses).
+func TestREADMEStatusTable(t *testing.T) {
+	golden.READMEStatuses(t, "cardorders", statuses["1"], 1)
+	golden.READMEStatuses(t, "cardorders", statuses["2"], 2)
+}

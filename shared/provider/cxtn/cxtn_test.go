@@ -507,3 +507,8 @@ func TestStatusTable(t *testing.T) {
 		}
 	}
 }
+
+// README's table for CXTN says what the code does (golden.READMEStatuses).
+func TestREADMEStatusTable(t *testing.T) {
+	golden.READMEStatuses(t, "CXTN", kinds, 1)
+}

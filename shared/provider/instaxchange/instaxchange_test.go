@@ -809,3 +809,8 @@ func TestStatusTable(t *testing.T) {
 		}
 	}
 }
+
+// README's table for InstaXchange says what the code does (golden.READMEStatuses).
+func TestREADMEStatusTable(t *testing.T) {
+	golden.READMEStatuses(t, "InstaXchange", statuses, 1)
+}
