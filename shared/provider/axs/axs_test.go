@@ -326,6 +326,8 @@ func TestVerifyRejections(t *testing.T) {
 		// The header is GCM's additional data: a zip added afterwards fails authentication.
 		{"zip DEF added to a sealed token", wrap(mutateHeader(t, good, func(h map[string]any) { h["zip"] = "DEF" })), provider.KindUnauthorized, ReasonDecryptFailed, 2},
 		{"crit", wrap(mutateHeader(t, good, func(h map[string]any) { h["crit"] = []string{"exp"}; h["exp"] = 1 })), provider.KindUnauthorized, ReasonUnsupportedAlgorithm, 0},
+		{"unknown header member", wrap(mutateHeader(t, good, func(h map[string]any) { h["exp"] = 1 })), provider.KindUnauthorized, ReasonUnsupportedAlgorithm, 0},
+		{"unknown header member in another case", wrap(mutateHeader(t, good, func(h map[string]any) { h["KID"] = "x" })), provider.KindUnauthorized, ReasonUnsupportedAlgorithm, 0},
 		{"p2c 1,000,000", wrap(mutateHeader(t, good, func(h map[string]any) { h["p2c"] = 1000000 })), provider.KindUnauthorized, ReasonP2CTooLarge, 0},
 		{"p2c 10,001", wrap(mutateHeader(t, good, func(h map[string]any) { h["p2c"] = 10001 })), provider.KindUnauthorized, ReasonP2CTooLarge, 0},
 		{"p2c exponent", wrap(mutateHeader(t, good, func(h map[string]any) { h["p2c"] = json.Number("1e9") })), provider.KindUnauthorized, ReasonP2CTooLarge, 0},

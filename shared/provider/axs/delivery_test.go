@@ -213,3 +213,30 @@ func TestStatusTable(t *testing.T) {
 func TestREADMEStatusTable(t *testing.T) {
 	golden.READMEStatuses(t, "AXS", statuses, 1)
 }
+
+// A token carrying any registered JWE header member (RFC 7516 §4.1) besides PBES2's own is
+// accepted, as a JOSE library may add them; made with go-jose, not our encrypter.
+func TestRegisteredHeaderMembersAccepted(t *testing.T) {
+	p, _ := newTest(t)
+	plaintext := fixture(t, "success.json")
+	opts := (&jose.EncrypterOptions{}).WithType("JWE").WithContentType("JSON").
+		WithHeader("x5t", "dGh1bWJwcmludA").WithHeader("x5t#S256", "dGh1bWJwcmludA").WithHeader("jku", "https://axs.example/keys")
+	enc, err := jose.NewEncrypter(jose.A256GCM, jose.Recipient{
+		Algorithm: jose.PBES2_HS512_A256KW, Key: []byte(testSecret), KeyID: testClientID, PBES2Count: P2C,
+	}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	obj, err := enc.Encrypt(plaintext)
+	if err != nil {
+		t.Fatal(err)
+	}
+	compact, err := obj.CompactSerialize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := p.Verify(context.Background(), req(wrap(compact)))
+	if err != nil || !bytes.Equal(got, plaintext) {
+		t.Fatalf("%v", err)
+	}
+}

@@ -115,6 +115,17 @@ func parseToken(compact string) (*token, error) {
 	return t, nil
 }
 
+// headerNames are the protected-header members a token may carry: the JWE header
+// parameters RFC 7516 §4.1 registers (crit is refused above: we implement no extension)
+// and PBES2's p2s and p2c (RFC 7518 §4.8.1). AXS's plugin sends alg, enc, kid and p2c and
+// its library adds p2s; a JOSE library may add typ, cty or key hints. A member outside
+// them is an extension we would silently ignore, so it is refused like crit.
+var headerNames = map[string]bool{
+	"alg": true, "enc": true, "zip": true, "jku": true, "jwk": true, "kid": true, "x5u": true,
+	"x5c": true, "x5t": true, "x5t#S256": true, "typ": true, "cty": true, "crit": true,
+	"p2s": true, "p2c": true,
+}
+
 // allowedHeader holds the protected header to the one algorithm pair AXS uses, DEFLATE at
 // most, and a p2c within MaxP2C: every refusal here comes before any key derivation.
 func allowedHeader(fields map[string]json.RawMessage) (jweHeader, error) {
@@ -131,6 +142,12 @@ func allowedHeader(fields map[string]json.RawMessage) (jweHeader, error) {
 	// under MaxInflated); no other compression and no extensions are.
 	if _, ok := fields["crit"]; ok {
 		return h, provider.Unauthorized(ReasonUnsupportedAlgorithm, errors.New(`header "crit" not supported`))
+	}
+	for name := range fields {
+		if !headerNames[name] {
+			// The name is bounded: it is a field name, never a value, but the sender chose it.
+			return h, provider.Unauthorized(ReasonUnsupportedAlgorithm, fmt.Errorf("header %.40q not supported", name))
+		}
 	}
 	if _, ok := fields["zip"]; ok {
 		var zip string
