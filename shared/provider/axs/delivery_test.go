@@ -18,9 +18,15 @@ import (
 // mustEncryptDEF makes a "zip":"DEF" token with go-jose, as AXS's plugin library can.
 func mustEncryptDEF(t testing.TB, plaintext []byte) string {
 	t.Helper()
+	return goJoseEncrypt(t, plaintext, &jose.EncrypterOptions{Compression: jose.DEFLATE})
+}
+
+// goJoseEncrypt makes a token with go-jose (not our encrypter) under opts.
+func goJoseEncrypt(t testing.TB, plaintext []byte, opts *jose.EncrypterOptions) string {
+	t.Helper()
 	enc, err := jose.NewEncrypter(jose.A256GCM, jose.Recipient{
 		Algorithm: jose.PBES2_HS512_A256KW, Key: []byte(testSecret), KeyID: testClientID, PBES2Count: P2C,
-	}, (&jose.EncrypterOptions{Compression: jose.DEFLATE}))
+	}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,20 +227,7 @@ func TestRegisteredHeaderMembersAccepted(t *testing.T) {
 	plaintext := fixture(t, "success.json")
 	opts := (&jose.EncrypterOptions{}).WithType("JWE").WithContentType("JSON").
 		WithHeader("x5t", "dGh1bWJwcmludA").WithHeader("x5t#S256", "dGh1bWJwcmludA").WithHeader("jku", "https://axs.example/keys")
-	enc, err := jose.NewEncrypter(jose.A256GCM, jose.Recipient{
-		Algorithm: jose.PBES2_HS512_A256KW, Key: []byte(testSecret), KeyID: testClientID, PBES2Count: P2C,
-	}, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	obj, err := enc.Encrypt(plaintext)
-	if err != nil {
-		t.Fatal(err)
-	}
-	compact, err := obj.CompactSerialize()
-	if err != nil {
-		t.Fatal(err)
-	}
+	compact := goJoseEncrypt(t, plaintext, opts)
 	got, err := p.Verify(context.Background(), req(wrap(compact)))
 	if err != nil || !bytes.Equal(got, plaintext) {
 		t.Fatalf("%v", err)
