@@ -110,9 +110,14 @@ func (w *walker) value(i int, key []byte, depth int) (int, error) {
 	}
 	if c := data[i]; !w.verbatim && (c == '-' || c >= '0' && c <= '9') {
 		// A card number sent as a JSON number is still a card number.
-		if tok := data[i:end]; isPANNumber(tok) || key != nil && cardKey(jsonscan.UnquoteString(key)) {
+		if tok := data[i:end]; key != nil && cardKey(jsonscan.UnquoteString(key)) {
 			w.dst = appendString(w.dst, PAN(string(tok)))
 			return end, nil
+		} else if sensitive(tok) {
+			if m := maskPANs(string(tok)); m != string(tok) {
+				w.dst = appendString(w.dst, m)
+				return end, nil
+			}
 		}
 	}
 	w.dst = append(w.dst, data[i:end]...)

@@ -9,17 +9,20 @@ import (
 	"unicode/utf8"
 )
 
-// Email keeps the first character of the local part and the domain: j***@example.com.
+// Email masks an address read from an email field: every email-shaped run in it as Text
+// masks it (j***@example.com, display names kept), whatever it holds, stars included
+// (jo*n@example.com is still John's address); text without one keeps its first character
+// and what follows its last '@', or is starred entirely.
 func Email(s string) string {
+	if _, ok := findEmail(s, 0); ok {
+		return Text(s)
+	}
 	at := strings.LastIndexByte(s, '@')
 	if at <= 0 {
 		return "***"
 	}
-	local := s[:at]
-	if strings.Contains(local, "*") {
-		return s
-	}
-	return local[:1] + "***" + s[at:]
+	_, n := utf8.DecodeRuneInString(s)
+	return s[:n] + "***" + s[at:]
 }
 
 // PAN keeps the first six and last four digits of a card number and stars the rest, the
@@ -34,7 +37,7 @@ func PAN(s string) string {
 		case c >= '0' && c <= '9':
 			digits = append(digits, c)
 			n++
-		case c == ' ' || c == '-':
+		case panSeparator(c):
 		default:
 			digits = append(digits, c)
 		}
@@ -109,8 +112,11 @@ func mask(key, s string) string {
 // number masks a number found under key: under a card-number key, or shaped like a card
 // number, it leaves as the masked string, since a masked number is no number.
 func number(key, text string) (string, bool) {
-	if cardKey(key) || isPANNumber(text) {
+	if cardKey(key) {
 		return PAN(text), true
+	}
+	if m := Text(text); m != text {
+		return m, true
 	}
 	return "", false
 }

@@ -43,7 +43,7 @@ func TestPAN(t *testing.T) {
 }
 
 func TestJSON(t *testing.T) {
-	raw := `{"email":"john.doe` + at + `example.com","cardNumber":"5554748800912345","n":0.0421399418187522,"nested":{"Email":"jane` + at + `example.org","list":["bob` + at + `x.io"]},"cardId":"1232330814012345678"}`
+	raw := `{"email":"john.doe` + at + `example.com","cardNumber":"5554748800912345","n":0.0421399418187522,"nested":{"Email":"jane` + at + `example.org","list":["bob` + at + `x.io"]},"cardId":"8018639715332314491"}`
 	out, err := JSON([]byte(raw))
 	if err != nil {
 		t.Fatal(err)
@@ -54,7 +54,7 @@ func TestJSON(t *testing.T) {
 			t.Errorf("%q left in %s", bad, s)
 		}
 	}
-	for _, good := range []string{"0.0421399418187522", "1232330814012345678", "555474******2345"} {
+	for _, good := range []string{"0.0421399418187522", "8018639715332314491", "555474******2345"} {
 		if !strings.Contains(s, good) {
 			t.Errorf("%q missing from %s", good, s)
 		}
@@ -214,10 +214,11 @@ func TestText(t *testing.T) {
 		"5555555555554444*":                            "555555******4444*",
 		"card 4111 1111 1111 1111 exp 12/30":           "card 4111 11** **** 1111 exp 12/30",
 		"x4111-1111-1111-1111x":                        "x4111-11**-****-1111x",
-		"5554748800912345":                             "5554748800912345", // fails Luhn
-		"4111111111111111 0":                           "411111******1111 0",
-		"0 4111 1111 1111 1111 2":                      "0 4111 1*** **** 1111 2", // a leading 0 keeps the Luhn sum
-		"100217231874691123461":                        "100217231874691123461",   // 21 digits: an id
+		"5554748800912345":                             "5554748800912345",   // fails Luhn
+		"4111111111111111 0":                           "411111*******111 0", // 1111111111111110 passes too
+		"0 4111 1111 1111 1111 2":                      "0 4111 1*** **** *111 2",
+		"100217231874691123461":                        "10021723187******3461", // 1723187469112346 passes
+		"902549753431474637004":                        "902549753431474637004", // 21 digits, none of 13–19 passes
 		"phone +44 20 7946 0958":                       "phone +44 20 7946 0958",
 		"":                                             "",
 	} {
@@ -234,13 +235,13 @@ func TestText(t *testing.T) {
 // email in a key, are masked too.
 func TestJSONByValue(t *testing.T) {
 	in := `{"card_num":"4111111111111111","n":5555555555554444,"from":"John Doe <john.doe` + at + `example.com>",` +
-		`"john` + at + `localhost":1,"cardNumber":"5554748800912345*","ts":1714557600123,"ref":"100217231874691123461"}`
+		`"john` + at + `localhost":1,"cardNumber":"5554748800912345*","ts":1714557600123,"ref":"902549753431474637004"}`
 	out, err := JSON([]byte(in))
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := `{"card_num":"411111******1111","n":"555555******4444","from":"John Doe <j***@example.com>",` +
-		`"j***@localhost":1,"cardNumber":"555474*******345*","ts":1714557600123,"ref":"100217231874691123461"}`
+		`"j***@localhost":1,"cardNumber":"555474*******345*","ts":1714557600123,"ref":"902549753431474637004"}`
 	if string(out) != want {
 		t.Errorf("got  %s\nwant %s", out, want)
 	}
@@ -299,6 +300,8 @@ func jsonSeeds() []string {
 		`[]`, `{}`, `null`, `"x"`, `-1.5E-7`, ` [ 1 , 2 ] `,
 		`{"card_num":"5555555555554444*","n":[4111111111111111,-4111111111111111],"from":" John Doe <john.doe` + at + `example.com> "}`,
 		`{"john.doe` + at + `localhost":"4111 1111 1111 1111","t":"a\u0040b c\u2028d` + at + `e"}`,
+		`{"a":5555555555554444e0,"b":5555555555554444.0,"c":"5555.5555.5555.4444","d":"5555/5555_5555  4444","e":99995555555555554444}`,
+		`{"q":"\"jane q\"` + at + `example.com","ip":"john` + at + `[192.168.0.1]","fw":"john\uff20example.com","sm":"john﹫example.com","st":"jo*n` + at + `example.com"}`,
 	}
 	return seeds
 }
@@ -342,7 +345,7 @@ func FuzzJSON(f *testing.F) {
 
 // A card number sent as a JSON number is masked too, and leaves as a string.
 func TestCardNumberAsNumber(t *testing.T) {
-	out, err := JSON([]byte(`{"cardNumber":4111111111111111,"x":{"pan":5500000000000004,"amount":12.5},"cardId":1234567890123456}`))
+	out, err := JSON([]byte(`{"cardNumber":4111111111111111,"x":{"pan":5500000000000004,"amount":12.5},"cardId":8226161561168607}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -352,7 +355,7 @@ func TestCardNumberAsNumber(t *testing.T) {
 			t.Fatalf("%s left in %s", bad, s)
 		}
 	}
-	if !strings.Contains(s, `"cardNumber":"411111******1111"`) || !strings.Contains(s, `"amount":12.5`) || !strings.Contains(s, `"cardId":1234567890123456`) {
+	if !strings.Contains(s, `"cardNumber":"411111******1111"`) || !strings.Contains(s, `"amount":12.5`) || !strings.Contains(s, `"cardId":8226161561168607`) {
 		t.Fatalf("got %s", s)
 	}
 	if v := Value("cardNumber", json.Number("4111111111111111")); v != "411111******1111" {
@@ -373,6 +376,106 @@ func TestSnippet(t *testing.T) {
 	} {
 		if got := Snippet(tt.in, tt.n); got != tt.want {
 			t.Errorf("Snippet(%q,%d)=%q want %q", tt.in, tt.n, got, tt.want)
+		}
+	}
+}
+
+// The forms a reviewer found getting through: card numbers grouped by other separators or
+// glued to other digits, and emails with quoted local parts, IP-literal domains or
+// look-alike at signs.
+func TestTextHostileForms(t *testing.T) {
+	for in, want := range map[string]string{
+		"5555.5555.5555.4444":              "5555.55**.****.4444",
+		"5555/5555/5555/4444":              "5555/55**/****/4444",
+		"5555_5555_5555_4444":              "5555_55**_****_4444",
+		"5555  5555  5555  4444":           "5555  55**  ****  4444",
+		"5555 - 5555 - 5555 - 4444":        "5555 - 55** - **** - 4444",
+		"5555555555554444e0":               "555555******4444e0",
+		"5555555555554444.0":               "555555*******444.0",  // 5555555555544440 passes too
+		"8226.1615.6116.8607":              "8226.1615.6116.8607", // no 13–19 of them pass
+		`"jane q"` + at + "example.com":    "j***@example.com",
+		`x "" ` + at + "example.com":       `x "" @example.com`,
+		`"  "` + at + "example.com":        "****@example.com",
+		"john" + at + "[192.168.0.1]":      "j***@[192.168.0.1]",
+		"john" + at + "[IPv6:2001:db8::1]": "j***@[IPv6:2001:db8::1]",
+		"john\uff20example.com":            "j***\uff20example.com",
+		"john\ufe6bexample.com":            "j***\ufe6bexample.com",
+		"e=john%40example.com":             "e***%40example.com", // = may be part of a local part
+		"john\u200b" + at + "example.com":  "j***@example.com",
+		"jo*n" + at + "example.com":        "j***@example.com",
+		"*" + at + "x.com":                 "****@x.com",
+	} {
+		if got := Text(in); got != want {
+			t.Errorf("Text(%q)=%q want %q", in, got, want)
+		}
+		if got := Text(Text(in)); got != Text(in) {
+			t.Errorf("Text not idempotent on %q: %q", in, got)
+		}
+	}
+}
+
+// A card number glued to other digits, on either side or both, in runs of any length: no
+// 13–19 consecutive digits of the result pass the Luhn check, and no full card is left.
+func TestTextGluedPANs(t *testing.T) {
+	const pan = "5555555555554444"
+	for _, in := range []string{
+		"1" + pan, pan + "7", "99" + pan + "123", "8226161" + pan + "8226161561168607",
+		strings.Repeat("8", 40) + pan, "0000" + pan + "0000" + "4111111111111111",
+	} {
+		got := Text(in)
+		if strings.Contains(got, pan) || strings.Contains(got, "4111111111111111") || HasPAN(got) || Text(got) != got {
+			t.Errorf("Text(%q)=%q", in, got)
+		}
+	}
+}
+
+// Email masks whatever is email-shaped, stars or not: a sender cannot pass an address
+// through by putting a * in it.
+func TestEmailWithStars(t *testing.T) {
+	for in, want := range map[string]string{
+		"jo*n" + at + "example.com":            "j***@example.com",
+		"*" + at + "x.com":                     "****@x.com",
+		"j***" + at + "example.com":            "j***@example.com",
+		"John Doe <john" + at + "example.com>": "John Doe <j***@example.com>",
+		`"john doe"` + at + "example.com":      "j***@example.com",
+		"é" + at:                               "é***@",
+	} {
+		if got := Email(in); got != want || Email(got) != got {
+			t.Errorf("Email(%q)=%q want %q (and idempotent)", in, got, want)
+		}
+	}
+}
+
+// The same forms inside JSON: as strings and as number tokens, the copy stays valid JSON
+// and says what the tree-based implementation says.
+func TestJSONHostileForms(t *testing.T) {
+	in := `{"a":5555555555554444e0,"b":5555555555554444.0,"c":-99995555555555554444,"d":"5555.5555.5555.4444",` +
+		`"e":"\"jane q\"` + at + `example.com","f":"john\uff20example.com","g":"john` + at + `[192.168.0.1]","h":1.5e3}`
+	out, err := JSON([]byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !json.Valid(out) {
+		t.Fatalf("not JSON: %s", out)
+	}
+	for _, bad := range []string{"5555555555554444", "5555.5555", "jane q", "john"} {
+		if strings.Contains(string(out), bad) {
+			t.Errorf("%q left in %s", bad, out)
+		}
+	}
+	if !strings.Contains(string(out), `"h":1.5e3`) || !strings.Contains(string(out), `"a":"555555******4444e0"`) {
+		t.Errorf("got %s", out)
+	}
+	if again, _ := JSON(out); !bytes.Equal(again, out) {
+		t.Errorf("not idempotent: %s then %s", out, again)
+	}
+	checkSameAsTree(t, []byte(in))
+}
+
+func TestHasPAN(t *testing.T) {
+	for in, want := range map[string]bool{"5555555555554444": true, "995555555555554444": true, "1234.50": false, "8226161561168607": false} {
+		if HasPAN(in) != want {
+			t.Errorf("HasPAN(%q) = %v", in, !want)
 		}
 	}
 }

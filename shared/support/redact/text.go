@@ -13,10 +13,12 @@ import (
 
 // Text masks, anywhere in s, every email-shaped run (first character of the local part,
 // then ***, then the domain: "John Doe <john.doe@example.com>" becomes
-// "John Doe <j***@example.com>") and every card-number-shaped run (13 to 19 digits,
-// optionally grouped by single spaces or hyphens, passing the Luhn check: first six and
-// last four kept, the digits between starred). A digit run longer than 19 digits is an
-// identifier, not a card number, and is kept.
+// "John Doe <j***@example.com>"; a quoted local part, an IP-literal domain, the look-alike
+// at signs ＠ and ﹫ and a percent-encoded %40 count too) and every 13 to 19 digits that
+// pass the Luhn check, whatever surrounds them (first six and last four kept, the digits
+// between starred). Digits may be grouped by up to three of space, '-', '.', '/' and '_'
+// between them; a longer run of digits is searched for every 13–19-digit stretch that
+// passes, so a card number glued to other digits is still masked. Text is idempotent.
 func Text(s string) string {
 	if !sensitive(s) {
 		return s
@@ -24,17 +26,22 @@ func Text(s string) string {
 	return maskPANs(maskEmails(s))
 }
 
-// sensitive is the cheap test in front of Text: an '@' or 13 digits in one run (in a JSON
-// token, a \u escape too, which may spell either).
+// sensitive is the cheap test in front of Text: an at sign (or a look-alike) or 13 digits
+// in one run of digits and separators (in a JSON token, a \u escape too, which may spell
+// either).
 func sensitive[T string | []byte](s T) bool {
 	run := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c > '@' {
-			if c == '\\' && i+1 < len(s) && s[i+1] == 'u' {
+			switch {
+			case c == '\\' && i+1 < len(s) && s[i+1] == 'u':
 				return true
+			case c == 0xEF && i+2 < len(s) && atWidth(string(s[i:i+3]), 0) > 0:
+				return true
+			case c != '_':
+				run = 0
 			}
-			run = 0
 			continue
 		}
 		switch {
@@ -44,65 +51,65 @@ func sensitive[T string | []byte](s T) bool {
 			}
 		case c == '@':
 			return true
-		case c != ' ' && c != '-':
+		case c == '%' && i+2 < len(s) && s[i+1] == '4' && s[i+2] == '0':
+			return true
+		case !panSeparator(c):
 			run = 0
 		}
 	}
 	return false
 }
 
+// panSeparator reports whether c may stand between the digit groups of a card number.
+func panSeparator(c byte) bool {
+	return c == ' ' || c == '-' || c == '.' || c == '/' || c == '_'
+}
+
+// atWidth is the length of the at sign starting at s[i], or 0: '@', its full-width and
+// small look-alikes (U+FF20, U+FE6B) and the percent-encoded %40 of a URL.
+func atWidth(s string, i int) int {
+	switch c := s[i]; {
+	case c == '@':
+		return 1
+	case c == '%' && strings.HasPrefix(s[i:], "%40"):
+		return 3
+	case c == 0xEF && (strings.HasPrefix(s[i:], "\uFF20") || strings.HasPrefix(s[i:], "\uFE6B")):
+		return 3
+	}
+	return 0
+}
+
+// invisible runes (zero-width spaces and joiners, soft hyphens) count as part of an
+// address, so that one hidden before the at sign does not hide the address.
+func invisible(r rune) bool { return r >= utf8.RuneSelf && unicode.Is(unicode.Cf, r) }
+
 func localRune(r rune) bool {
 	return r < utf8.RuneSelf && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' ||
 		strings.ContainsRune(".!#$%&'*+/=?^_`{|}~-", r)) ||
-		r >= utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r))
+		r >= utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r) || invisible(r))
 }
 
 func domainRune(r rune) bool {
 	return r < utf8.RuneSelf && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.') ||
-		r >= utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r))
+		r >= utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r) || invisible(r))
 }
 
 // maskEmails masks every local@domain run in s, a single-label domain (localhost)
 // included; the local part keeps its first character.
 func maskEmails(s string) string {
-	if strings.IndexByte(s, '@') < 0 {
-		return s
-	}
 	var b strings.Builder
 	done := 0 // s[:done] is written
-	for i := 0; i < len(s); i++ {
-		if s[i] != '@' {
-			continue
+	for {
+		m, ok := findEmail(s, done)
+		if !ok {
+			break
 		}
-		ls := i
-		for ls > done {
-			r, n := utf8.DecodeLastRuneInString(s[:ls])
-			if !localRune(r) {
-				break
-			}
-			ls -= n
-		}
-		de := i + 1
-		for de < len(s) {
-			r, n := utf8.DecodeRuneInString(s[de:])
-			if !domainRune(r) {
-				break
-			}
-			de += n
-		}
-		for de > i+1 && (s[de-1] == '.' || s[de-1] == '-') {
-			de--
-		}
-		if ls == i || de == i+1 {
-			continue
-		}
-		_, first := utf8.DecodeRuneInString(s[ls:])
 		b.Grow(len(s))
-		b.WriteString(s[done:ls])
-		b.WriteString(s[ls : ls+first])
+		b.WriteString(s[done:m.local])
+		b.WriteString(m.keep)
 		b.WriteString("***")
-		b.WriteString(s[i:de])
-		done, i = de, de-1
+		b.WriteString(s[m.at:m.end])
+		done = m.end
 	}
 	if done == 0 {
 		return s
@@ -111,43 +118,125 @@ func maskEmails(s string) string {
 	return b.String()
 }
 
-// maskPANs stars the middle digits of every card number in s: a run of digit groups
-// (single spaces or hyphens between them) of which some consecutive groups hold 13 to 19
-// digits and pass the Luhn check. Groups are never split, so digits glued to others
-// without a separator are one longer number.
+// emailMatch is one email-shaped run: s[local:at] is the local part, s[at:end] the at
+// sign and the domain, keep what the mask keeps of the local part.
+type emailMatch struct {
+	local, at, end int
+	keep           string
+}
+
+// findEmail finds the first email-shaped run in s that starts at or after from.
+func findEmail(s string, from int) (emailMatch, bool) {
+	if strings.IndexByte(s[from:], '@') < 0 && strings.Index(s[from:], "%40") < 0 && strings.IndexByte(s[from:], 0xEF) < 0 {
+		return emailMatch{}, false
+	}
+	for i := from; i < len(s); i++ {
+		w := atWidth(s, i)
+		if w == 0 {
+			continue
+		}
+		ls, keep := localStart(s, from, i)
+		if de := domainEnd(s, i+w); ls < i && de > i+w {
+			return emailMatch{local: ls, at: i, end: de, keep: keep}, true
+		}
+	}
+	return emailMatch{}, false
+}
+
+// localStart finds the local part ending at s[at] (not before s[from]): its start, or at
+// when there is none, and the character the mask keeps of it. A quoted local part
+// ("john doe"@example.com) keeps its first character that could start a plain one, or *.
+func localStart(s string, from, at int) (int, string) {
+	if at > from && s[at-1] == '"' {
+		if open := quoteStart(s, from, at-1); open >= 0 {
+			for _, r := range s[open+1 : at-1] {
+				if localRune(r) {
+					return open, string(r)
+				}
+			}
+			return open, "*"
+		}
+	}
+	ls := at
+	for ls > from {
+		r, n := utf8.DecodeLastRuneInString(s[:ls])
+		if !localRune(r) {
+			break
+		}
+		ls -= n
+	}
+	_, n := utf8.DecodeRuneInString(s[ls:])
+	return ls, s[ls : ls+n]
+}
+
+// quoteStart returns the index of the quote opening the quoted string that ends at
+// s[end] (a quote), or -1: at most 64 bytes inside (RFC 5321's local-part limit), no line
+// break, \" escaped.
+func quoteStart(s string, from, end int) int {
+	for j := end - 1; j >= from && end-j <= 65; j-- {
+		switch s[j] {
+		case '\n', '\r':
+			return -1
+		case '"':
+			if j > from && s[j-1] == '\\' {
+				continue
+			}
+			if j+1 == end {
+				return -1 // "" is no local part
+			}
+			return j
+		}
+	}
+	return -1
+}
+
+// domainEnd returns the end of the domain starting at s[i], or i when there is none: a
+// name (trailing dots and hyphens left out) or an IP literal in brackets ([192.0.2.1],
+// [IPv6:2001:db8::1]).
+func domainEnd(s string, i int) int {
+	if i < len(s) && s[i] == '[' {
+		for j := i + 1; j < len(s) && j-i <= 64; j++ {
+			c := s[j]
+			switch {
+			case c == ']':
+				if j > i+1 {
+					return j + 1
+				}
+				return i
+			case c >= '0' && c <= '9', c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '.', c == ':':
+			default:
+				return i
+			}
+		}
+		return i
+	}
+	de := i
+	for de < len(s) {
+		r, n := utf8.DecodeRuneInString(s[de:])
+		if !domainRune(r) {
+			break
+		}
+		de += n
+	}
+	for de > i && (s[de-1] == '.' || s[de-1] == '-') {
+		de--
+	}
+	return de
+}
+
+// maskPANs stars the middle digits of every card number in s (see Text).
 func maskPANs(s string) string {
 	var out []byte
-	var groups [][2]int // digit groups of the current run: [start, end)
+	var pos []int32 // where the digits of the current run are in s
 	for i := 0; i < len(s); {
 		if s[i] < '0' || s[i] > '9' {
 			i++
 			continue
 		}
-		groups = groups[:0]
-		end := i
-		for {
-			gs := end
-			for end < len(s) && s[end] >= '0' && s[end] <= '9' {
-				end++
-			}
-			groups = append(groups, [2]int{gs, end})
-			if end+1 < len(s) && (s[end] == ' ' || s[end] == '-') && s[end+1] >= '0' && s[end+1] <= '9' {
-				end++
-				continue
-			}
-			break
-		}
-		for g := 0; g < len(groups); {
-			if n := panAt(s, groups[g:]); n > 0 {
-				if out == nil {
-					out = []byte(s)
-				}
-				from, to := groups[g][0], groups[g+n-1][1]
-				starMiddle(out[from:to], digitCount(groups[g:g+n]))
-				g += n
-				continue
-			}
-			g++
+		var end int
+		pos, end = digitRun(s, i, pos[:0])
+		if len(pos) >= 13 {
+			out = starPANs(s, pos, out)
 		}
 		i = end
 	}
@@ -157,76 +246,56 @@ func maskPANs(s string) string {
 	return string(out)
 }
 
-// panAt returns how many of the groups, from the first, form the longest card number
-// starting there, or 0.
-func panAt(s string, groups [][2]int) int {
-	best, digits := 0, 0
-	for n, g := range groups {
-		if digits += g[1] - g[0]; digits > 19 {
-			break
+// digitRun appends to pos the positions of the digits of the run starting at s[i] (digits,
+// with at most three separators between two of them) and returns the end of the run.
+func digitRun(s string, i int, pos []int32) ([]int32, int) {
+	for {
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			pos = append(pos, int32(i))
+			i++
 		}
-		if digits >= 13 && luhn(s[groups[0][0]:g[1]]) {
-			best = n + 1
+		j := i
+		for j < len(s) && j-i < 3 && panSeparator(s[j]) {
+			j++
 		}
+		if j == i || j >= len(s) || s[j] < '0' || s[j] > '9' {
+			return pos, i
+		}
+		i = j
 	}
-	return best
 }
 
-func digitCount(groups [][2]int) int {
-	n := 0
-	for _, g := range groups {
-		n += g[1] - g[0]
-	}
-	return n
-}
-
-// luhn checks the Luhn sum of the digits in s, ignoring separators.
-func luhn(s string) bool {
-	sum, double := 0, false
-	for i := len(s) - 1; i >= 0; i-- {
-		c := s[i]
-		if c < '0' || c > '9' {
-			continue
-		}
-		d := int(c - '0')
-		if double {
-			if d *= 2; d > 9 {
-				d -= 9
+// starPANs stars, in a copy of s (out, made on the first card number found), the middle
+// of every stretch of 13 to 19 consecutive digits of the run at pos that passes the Luhn
+// check. Each stretch keeps its first six and last four digits; where stretches overlap,
+// a digit starred by any of them is starred.
+func starPANs(s string, pos []int32, out []byte) []byte {
+	for end := 13; end <= len(pos); end++ {
+		// Luhn sums of the stretches ending at end, growing leftwards.
+		sum := 0
+		for n := 1; n <= 19 && n <= end; n++ {
+			d := int(s[pos[end-n]] - '0')
+			if n%2 == 0 {
+				if d *= 2; d > 9 {
+					d -= 9
+				}
+			}
+			sum += d
+			if n < 13 || sum%10 != 0 {
+				continue
+			}
+			if out == nil {
+				out = []byte(s)
+			}
+			for k := end - n + 6; k < end-4; k++ {
+				out[pos[k]] = '*'
 			}
 		}
-		sum += d
-		double = !double
 	}
-	return sum%10 == 0
+	return out
 }
 
-// starMiddle stars the digits of run after the first six and before the last four,
-// keeping separators where they are.
-func starMiddle(run []byte, digits int) {
-	n := 0
-	for i, c := range run {
-		if c < '0' || c > '9' {
-			continue
-		}
-		if n >= 6 && n < digits-4 {
-			run[i] = '*'
-		}
-		n++
-	}
-}
-
-// isPANNumber reports whether a JSON number token is a card number sent as a number.
-func isPANNumber[T string | []byte](tok T) bool {
-	if len(tok) > 0 && tok[0] == '-' {
-		tok = tok[1:]
-	}
-	if len(tok) < 13 || len(tok) > 19 {
-		return false
-	}
-	for i := 0; i < len(tok); i++ {
-		if tok[i] < '0' || tok[i] > '9' {
-			return false
-		}
-	}
-	return luhn(string(tok))
+// HasPAN reports whether s holds a card number Text would mask.
+func HasPAN(s string) bool {
+	return sensitive(s) && maskPANs(s) != s
 }
