@@ -15,7 +15,7 @@ import (
 // then ***, then the domain: "John Doe <john.doe@example.com>" becomes
 // "John Doe <j***@example.com>"; a quoted local part, an IP-literal domain, the look-alike
 // at signs ＠ and ﹫ and a percent-encoded %40 count too) and every 13 to 19 digits that
-// pass the Luhn check, whatever surrounds them (first six and last four kept, the digits
+// pass the Luhn check, the first of them not 0, whatever surrounds them (first six and last four kept, the digits
 // between starred). Digits may be grouped by up to three of space, '-', '.', '/' and '_'
 // between them; a longer run of digits is searched for every 13–19-digit stretch that
 // passes, so a card number glued to other digits is still masked. Text is idempotent.
@@ -267,7 +267,7 @@ func digitRun(s string, i int, pos []int32) ([]int32, int) {
 
 // starPANs stars, in a copy of s (out, made on the first card number found), the middle
 // of every stretch of 13 to 19 consecutive digits of the run at pos that passes the Luhn
-// check. Each stretch keeps its first six and last four digits; where stretches overlap,
+// check and starts with a nonzero digit. Each stretch keeps its first six and last four digits; where stretches overlap,
 // a digit starred by any of them is starred.
 func starPANs(s string, pos []int32, out []byte) []byte {
 	for end := 13; end <= len(pos); end++ {
@@ -281,8 +281,8 @@ func starPANs(s string, pos []int32, out []byte) []byte {
 				}
 			}
 			sum += d
-			if n < 13 || sum%10 != 0 {
-				continue
+			if n < 13 || sum%10 != 0 || s[pos[end-n]] == '0' {
+				continue // no card number starts with 0 (no issuer's number does)
 			}
 			if out == nil {
 				out = []byte(s)
