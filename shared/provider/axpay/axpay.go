@@ -275,7 +275,7 @@ func NormalizeTransaction(raw json.RawMessage) (event.Event, error) {
 		ObjectRef:   txID,
 		Type:        out.Type,
 		Status:      out.Status,
-		Amount:      o.Money("amount", strings.TrimSpace(o.String("currency", kit.Required)), kit.Required),
+		Amount:      o.Money("amount", o.Currency("currency", kit.Required), kit.Required),
 		MerchantRef: o.Ref("orderId", kit.Optional),
 		OccurredAt:  createdAt(o),
 		Details:     details(o),

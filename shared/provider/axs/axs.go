@@ -181,7 +181,7 @@ func (p *axsProvider) Normalize(_ context.Context, payload []byte) (event.Event,
 	}
 	ref := o.Ref("transactionRef", kit.Required)
 	status, out, _ := statuses.Lookup(o.Ref("status", kit.Required))
-	currency := strings.TrimSpace(o.String("currency", kit.Optional))
+	currency := o.Currency("currency", kit.Optional)
 	if currency == "" {
 		currency = DefaultCurrency
 	}

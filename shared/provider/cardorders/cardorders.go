@@ -162,7 +162,7 @@ func normalize(payload []byte, loc *time.Location) (event.Event, error) {
 	if reason := o.Text("failReason", kit.Optional); reason != "" && ev.Status != event.Succeeded {
 		ev.Failure = &event.Failure{Message: reason}
 	}
-	if cur := o.Text("cardCurrency", kit.Optional); cur != "" {
+	if cur := o.Currency("cardCurrency", kit.Optional); cur != "" {
 		ev.Settlement = o.Money("cardAmount", cur, kit.Optional)
 	}
 	ev.OccurredAt = orderTime(o, loc)
@@ -200,7 +200,11 @@ func orderTime(o *kit.Object, loc *time.Location) time.Time {
 func readDetails(o *kit.Object) (map[string]any, []redact.Member) {
 	details := make(map[string]any, len(detailFields)+3)
 	for _, k := range detailFields {
-		if v := o.Text(k, kit.Optional); v != "" {
+		read := o.Text
+		if k == "cryptoCurrency" {
+			read = o.Currency
+		}
+		if v := read(k, kit.Optional); v != "" {
 			details[k] = v
 		}
 	}

@@ -71,11 +71,11 @@ var amounts = map[string]func(data *kit.Object, ev *event.Event, details map[str
 	"account_credit": accountAmount,
 	"account_debit":  accountAmount,
 	"payment_completed": func(d *kit.Object, ev *event.Event, _ map[string]any) {
-		ev.Amount = d.Money("amount", d.Text("currency", kit.Required), kit.Required)
+		ev.Amount = d.Money("amount", d.Currency("currency", kit.Required), kit.Required)
 	},
 	"trade_settled": func(d *kit.Object, ev *event.Event, details map[string]any) {
-		ev.Amount = d.Money("sellAmount", d.Text("sellCurrency", kit.Required), kit.Required)
-		ev.Settlement = d.Money("buyAmount", d.Text("buyCurrency", kit.Required), kit.Required)
+		ev.Amount = d.Money("sellAmount", d.Currency("sellCurrency", kit.Required), kit.Required)
+		ev.Settlement = d.Money("buyAmount", d.Currency("buyCurrency", kit.Required), kit.Required)
 		for _, k := range []string{"balanceDue", "fundedAmount"} {
 			if v := d.Sent(k); v != nil {
 				details[k] = literal(v)
@@ -106,8 +106,13 @@ func normalize(payload []byte) (event.Event, error) {
 		ev.ObjectRef = eventID
 	}
 	details := map[string]any{}
-	for _, k := range []string{"userId", "source", "origin", "baseCcyCode", "ccyCode"} {
+	for _, k := range []string{"userId", "source", "origin"} {
 		if v := data.Text(k, kit.Optional); v != "" {
+			details[k] = v
+		}
+	}
+	for _, k := range []string{"baseCcyCode", "ccyCode"} {
+		if v := data.Currency(k, kit.Optional); v != "" {
 			details[k] = v
 		}
 	}
@@ -131,7 +136,7 @@ func normalize(payload []byte) (event.Event, error) {
 // after the prefix. A debit's amount is kept positive (the direction is in the type; raw
 // keeps the signed amount as sent).
 func accountAmount(d *kit.Object, ev *event.Event, details map[string]any) {
-	ccy := strings.TrimSpace(d.Text("ccyCode", kit.Required))
+	ccy := d.Currency("ccyCode", kit.Required)
 	if len(ccy) > len(potPrefix) && strings.EqualFold(ccy[:len(potPrefix)], potPrefix) {
 		ccy = ccy[len(potPrefix):]
 		details["pot"] = true

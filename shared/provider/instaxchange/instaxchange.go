@@ -181,10 +181,10 @@ func (w *webhook) Normalize(_ context.Context, payload []byte) (event.Event, err
 		MerchantRef:     o.Text("reference", kit.Optional),
 		Type:            out.Type,
 		Status:          out.Status,
-		Amount:          d.Money("amountInFiat", d.String("fiatCurrency", kit.Required), kit.Required),
+		Amount:          d.Money("amountInFiat", d.Currency("fiatCurrency", kit.Required), kit.Required),
 		OccurredAt:      timeField(d, "createdAt"),
 	}
-	if cur := d.String("cryptoCurrency", kit.Optional); cur != "" {
+	if cur := d.Currency("cryptoCurrency", kit.Optional); cur != "" {
 		ev.Settlement = d.Money("amountInCrypto", cur, kit.Optional)
 	}
 	if ev.OccurredAt.IsZero() {

@@ -16,6 +16,8 @@ func FuzzParse(f *testing.F) {
 	for _, s := range []string{
 		`{"a":1}`, `{"a":1,"a":2}`, `{"t":{"":"","":9}}`, `{"d":[{"c":1},{"c":2,"c":3}]}`,
 		`{"data":"{\"x\":1}"}`, `{"\u0061":"\ud800"}`, `{"a":{"b":[1,{"c":null}]}} `, `[]`, `{"a":1}x`,
+		`{"currency":"john.doe\u0040example.com","amount":5555555555554444e0,"b":"5555555555554444.0","c":"5.555555555554444e15"}`,
+		`{"currency":"USDT-AVALANCHE","amount":"0.0421399418187522","ccy":"4111 1111 1111 1111"}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -38,6 +40,7 @@ func FuzzParse(f *testing.F) {
 			o.Text(k, kit.Optional)
 			o.Ref(k, kit.Optional)
 			o.Decimal(k, kit.Optional)
+			o.Money(k, o.Currency(k, kit.Optional), kit.Optional)
 			o.Value(k)
 			in, _ := o.ObjectOrString(k, kit.Optional)
 			for _, ik := range in.Keys() {

@@ -377,6 +377,22 @@ func (o *Object) Decimal(key string, need Need) string {
 	return s
 }
 
+// Currency reads a currency code: a JSON string, trimmed, of the form money.ValidCurrency
+// checks (^[A-Za-z0-9-]{1,32}$). A currency is copied unmasked into every stored and
+// published copy of the event, so free text there (an email, a card number) is refused,
+// by its path.
+func (o *Object) Currency(key string, need Need) string {
+	s := strings.TrimSpace(o.String(key, need))
+	switch {
+	case s == "" && need == Required && o.st.err == nil:
+		o.Missing(key)
+	case s != "" && !money.ValidCurrency(s):
+		o.Invalid(key, "a currency code (letters, digits and hyphens, at most 32)")
+		return ""
+	}
+	return s
+}
+
 // Money reads the amount under key (as Decimal) in currency, which the caller read or
 // knows. It returns nil when an Optional amount is absent; currency must not be empty
 // when the amount is present.
@@ -394,7 +410,7 @@ func (o *Object) Money(key, currency string, need Need) *money.Money {
 	}
 	m, err := money.New(s, currency)
 	if err != nil {
-		o.Invalid(key, "a plain decimal below 10^18 with at most 36 decimals")
+		o.Invalid(key, "a plain decimal below 10^18 with at most 36 decimals, no card number, beside a currency code")
 		return nil
 	}
 	return &m

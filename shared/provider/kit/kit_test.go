@@ -106,7 +106,7 @@ func TestReads(t *testing.T) {
 }
 
 func TestFieldErrorsNamePaths(t *testing.T) {
-	body := []byte(`{"b":true,"long":"` + strings.Repeat("x", 3000) + `","lone":"t\ud800","data":{"amount":"1e","secret":"4111111111111111"},"sd":"[1]"}`)
+	body := []byte(`{"b":true,"long":"` + strings.Repeat("x", 3000) + `","lone":"t\ud800","data":{"amount":"1e","secret":"4111111111111111","cur":"john.doe@example.com","pan":"5555555555554444","ccy":" USDT-TRON "},"sd":"[1]"}`)
 	for _, tt := range []struct {
 		name string
 		read func(o *kit.Object)
@@ -121,6 +121,15 @@ func TestFieldErrorsNamePaths(t *testing.T) {
 		{"lone surrogate ref", func(o *kit.Object) { o.Ref("lone", kit.Required) }, provider.ReasonBadField, "lone: want text without lone surrogates"},
 		{"nested bad amount", func(o *kit.Object) { o.Object("data", kit.Required).Money("amount", "EUR", kit.Required) }, provider.ReasonBadField, "data.amount: want"},
 		{"nested missing", func(o *kit.Object) { o.Object("data", kit.Required).Text("currency", kit.Required) }, provider.ReasonMissingField, "data.currency is missing"},
+		{"currency holding an email", func(o *kit.Object) { o.Object("data", kit.Required).Currency("cur", kit.Required) }, provider.ReasonBadField, "data.cur: want a currency code"},
+		{"currency holding a number", func(o *kit.Object) { o.Currency("b", kit.Optional) }, provider.ReasonBadField, "b: want a string"},
+		{"currency code", func(o *kit.Object) {
+			if c := o.Object("data", kit.Required).Currency("ccy", kit.Required); c != "USDT-TRON" {
+				o.Invalid("ccy", "read "+c)
+			}
+		}, "", ""},
+		{"amount holding a card number", func(o *kit.Object) { o.Object("data", kit.Required).Money("pan", "EUR", kit.Required) }, provider.ReasonBadField, "data.pan: want"},
+		{"decimal holding a card number", func(o *kit.Object) { o.Object("data", kit.Required).Decimal("pan", kit.Required) }, provider.ReasonBadField, "data.pan: want"},
 		{"absent object reads empty", func(o *kit.Object) { o.Object("none", kit.Optional).Text("x", kit.Optional) }, "", ""},
 		{"string holding no object", func(o *kit.Object) { o.ObjectOrString("sd", kit.Required) }, provider.ReasonBadField, "sd: want an object"},
 		{"first problem wins", func(o *kit.Object) { o.Missing("first"); o.Invalid("second", "x") }, provider.ReasonMissingField, "first is missing"},
@@ -142,7 +151,7 @@ func TestFieldErrorsNamePaths(t *testing.T) {
 			if !errors.As(err, &fe) || !strings.Contains(err.Error(), tt.path) {
 				t.Fatalf("error %q does not name %q", err, tt.path)
 			}
-			if strings.Contains(err.Error(), "4111") || strings.Contains(err.Error(), "xxxx") {
+			if strings.Contains(err.Error(), "4111") || strings.Contains(err.Error(), "5555") || strings.Contains(err.Error(), "@") || strings.Contains(err.Error(), "xxxx") {
 				t.Fatalf("error %q quotes a value", err)
 			}
 		})

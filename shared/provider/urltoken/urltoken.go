@@ -17,7 +17,6 @@ import (
 
 	"github.com/payhooks/payhooks/shared/platform/secrets"
 	"github.com/payhooks/payhooks/shared/provider"
-	"github.com/payhooks/payhooks/shared/support/redact"
 )
 
 // PathParam is the route parameter holding the token: POST /webhooks/<provider>/{token}.
@@ -211,9 +210,11 @@ func (s Secret) Check(req *provider.Request) error {
 	if len(nets) == 0 {
 		return nil
 	}
+	// The address is API Gateway's sourceIp (the TCP peer, never a forwarding header), but
+	// the error says only what kind it is: a log line names reasons, never values.
 	ip, err := netip.ParseAddr(strings.TrimSpace(req.SourceIP))
 	if err != nil {
-		return provider.Forbidden(provider.ReasonSourceIP, fmt.Errorf("source IP %q is not an address", redact.Snippet(req.SourceIP, 64)))
+		return provider.Forbidden(provider.ReasonSourceIP, errors.New("source IP is not an address"))
 	}
 	ip = ip.Unmap().WithZone("")
 	for _, n := range nets {
@@ -221,7 +222,11 @@ func (s Secret) Check(req *provider.Request) error {
 			return nil
 		}
 	}
-	return provider.Forbidden(provider.ReasonSourceIP, fmt.Errorf("source IP %s is in no allowed CIDR", ip))
+	family := "IPv4"
+	if ip.Is6() {
+		family = "IPv6"
+	}
+	return provider.Forbidden(provider.ReasonSourceIP, fmt.Errorf("source IP (%s) is in none of the %d allowed CIDRs", family, len(nets)))
 }
 
 // GenerateToken returns 32 random bytes as unpadded base64url (43 characters), safe in a

@@ -1,7 +1,9 @@
 package urltoken
 
 import (
+	"bytes"
 	"errors"
+	"log/slog"
 	"strconv"
 	"strings"
 	"sync"
@@ -187,4 +189,29 @@ func TestAllowlistCacheConcurrent(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// What a sender controls of the source address never reaches the error, which is all a
+// log line keeps of a refusal: a crafted sourceIp (an email, a card number, a forged log
+// line, an address with a zone) and a real one outside the allowlist are both logged as
+// their reason and the address family only.
+func TestSourceIPNeverLogged(t *testing.T) {
+	fenced := Secret{WebhookTokens: []string{active}, AllowedCIDRs: []string{"203.0.113.0/24"}}
+	at := "@"
+	for _, ip := range []string{
+		"john.doe" + at + "example.com", "5555555555554444", "192.0.2.1\n{\"level\":\"INFO\",\"msg\":\"forged\"}",
+		"fe80::1%john.doe" + at + "example.com", "192.0.2.77", "2001:db8::77", " 192.0.2.78 ",
+	} {
+		err := fenced.Check(req(active, ip))
+		if r, ok := provider.AsRejection(err); !ok || r.Reason != provider.ReasonSourceIP {
+			t.Fatalf("%q: %v, want %s", ip, err, provider.ReasonSourceIP)
+		}
+		var line bytes.Buffer
+		slog.New(slog.NewJSONHandler(&line, nil)).Info("rejected", "reason", provider.ReasonSourceIP, "error", err.Error())
+		for _, part := range []string{"john", "5555", "forged", "192.0.2", "db8", "fe80"} {
+			if strings.Contains(line.String(), part) {
+				t.Errorf("%q: the log line holds %q: %s", ip, part, line.String())
+			}
+		}
+	}
 }

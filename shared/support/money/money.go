@@ -23,6 +23,10 @@ type Money struct {
 // ErrInvalid reports an amount that is not a JSON-style decimal number.
 var ErrInvalid = errors.New("invalid amount")
 
+// ErrCurrency is wrapped with ErrInvalid when the currency is not a currency code
+// (ValidCurrency).
+var ErrCurrency = errors.New("not a currency code")
+
 // isDecimal reports whether s matches ^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$,
 // JSON's number grammar, written out because every amount of every webhook passes here.
 func isDecimal(s string) bool {
@@ -74,6 +78,46 @@ const (
 	MaxCurrencyBytes = 32  // ISO 4217 codes are 3; crypto tickers with a network suffix, like USDT-AVALANCHE, more
 )
 
+// ValidCurrency reports whether code (already trimmed) has the form of a currency code:
+// ^[A-Za-z0-9-]{1,32}$. ISO 4217 codes and tickers with a network suffix have it; an email,
+// a card number with spaces or any other free text in a currency field does not, and a
+// currency is copied into every stored and published copy of the event unmasked.
+func ValidCurrency(code string) bool {
+	if code == "" || len(code) > MaxCurrencyBytes {
+		return false
+	}
+	for i := 0; i < len(code); i++ {
+		if c := code[i]; !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// holdsPAN reports whether the integer digits of a valid decimal in range, as sent and as
+// valued (5.555555555554444e15), hold a card number: no payment is 10^12 or more, so such
+// an amount is a card number typed into the wrong field, and an amount is kept as sent,
+// never masked. Digits after the point are not looked at: crypto amounts carry 18.
+func holdsPAN(s string) bool {
+	mant, exp, _ := strings.Cut(strings.TrimPrefix(s, "-"), "e")
+	if i := strings.IndexByte(mant, 'E'); i >= 0 {
+		mant, exp = mant[:i], mant[i+1:]
+	}
+	intPart, frac, _ := strings.Cut(mant, ".")
+	if len(intPart) >= 13 && redact.HasPAN(intPart) {
+		return true
+	}
+	e, err := strconv.Atoi(strings.TrimPrefix(exp, "+"))
+	if err != nil || e <= 0 {
+		return false
+	}
+	digits := intPart + frac // inRange bounds e: at most 18 integer digits
+	for len(digits) < len(intPart)+e {
+		digits += "0"
+	}
+	return redact.HasPAN(digits[:len(intPart)+e])
+}
+
 // inRange checks a valid decimal against MaxMagnitude and MaxScale without big numbers.
 func inRange(s string) bool {
 	s = strings.TrimPrefix(s, "-")
@@ -115,14 +159,17 @@ func New(value, currency string) (Money, error) {
 	if len(value) > MaxValueBytes {
 		return Money{}, fmt.Errorf("%w: %d characters", ErrInvalid, len(value))
 	}
-	if len(currency) > MaxCurrencyBytes {
-		return Money{}, fmt.Errorf("%w: a currency of %d characters", ErrInvalid, len(currency))
+	if currency != "" && !ValidCurrency(currency) {
+		return Money{}, fmt.Errorf("%w: %w", ErrInvalid, ErrCurrency)
 	}
 	if !isDecimal(value) {
 		return Money{}, fmt.Errorf("%w: %q", ErrInvalid, redact.Snippet(value, 32))
 	}
 	if !inRange(value) {
 		return Money{}, fmt.Errorf("%w: %q is beyond any payment amount", ErrInvalid, redact.Snippet(value, 32))
+	}
+	if holdsPAN(value) {
+		return Money{}, fmt.Errorf("%w: its integer digits hold a card number", ErrInvalid)
 	}
 	if currency == "" {
 		return Money{}, fmt.Errorf("%w: missing currency", ErrInvalid)

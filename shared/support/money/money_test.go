@@ -40,6 +40,20 @@ func TestNew(t *testing.T) {
 		{"0." + strings.Repeat("0", 200000), "USD", 0, false, true},
 		{"1", strings.Repeat("C", 33), 0, false, true},
 		{"1", "USDT-AVALANCHE", 0, false, false},
+		{"1", "john.doe@example.com", 0, false, true},
+		{"1", "4111 1111 1111 1111", 0, false, true},
+		{"1", "US D", 0, false, true},
+		{"1", "usdt-tron", 0, false, false},
+		// Amounts whose integer digits hold a card number, as sent or as valued.
+		{"5555555555554444", "USD", 0, false, true},
+		{"-5555555555554444", "USD", 0, false, true},
+		{"5555555555554444e0", "USD", 0, false, true},
+		{"5555555555554444.0", "USD", 0, false, true},
+		{"5555555555554444E-3", "USD", 0, false, true},
+		{"5.555555555554444e15", "USD", 0, false, true},
+		{"95555555555554444", "USDT", 0, false, true},
+		{"8226161561168607", "USDT", 0, false, false},  // no 13–19 of its digits pass Luhn
+		{"0.5555555555554444", "LTC", 0, false, false}, // digits after the point are not looked at
 	}
 	for _, tt := range tests {
 		m, err := New(tt.value, tt.currency)
