@@ -50,6 +50,8 @@ func hostileBodies(a []byte) []struct {
 		{"nested arrays 100000", deepArrays(100000)},
 		{"duplicate keys, last invalid", duplicateLastInvalid(a)},
 		{"numbers 1e999", hugeNumbers(a)},
+		{"currencies holding an email", replaced(a, currencyish, plantedEmail)},
+		{"amounts holding a card number", replaced(a, amountish, json.Number("5555555555554444e0"))},
 		{"trailing garbage", append(append([]byte{}, a...), []byte(`}{"x":1}`)...)},
 		{"truncated", a[:len(a)/2]},
 	}
@@ -125,16 +127,24 @@ func topKeys(a []byte) []string {
 	return keys
 }
 
-var amountish = regexp.MustCompile(`(?i)amount|price|value|total|fee|balance`)
+var (
+	amountish   = regexp.MustCompile(`(?i)amount|price|value|total|fee|balance`)
+	currencyish = regexp.MustCompile(`(?i)currency|ccy`)
+)
 
 // hugeNumbers replaces every amount-like value of a (also inside JSON-in-a-string, as CXTN
 // sends it) with the number 1e999, which no float can hold.
-func hugeNumbers(a []byte) []byte {
+func hugeNumbers(a []byte) []byte { return replaced(a, amountish, json.Number("1e999")) }
+
+// replaced is a with with in place of every scalar value whose key matches keys (also
+// inside JSON-in-a-string); a body of only such members when a has none.
+func replaced(a []byte, keys *regexp.Regexp, with any) []byte {
+	fallback, _ := json.Marshal(map[string]any{"amount": with, "currency": with, "id": with})
 	dec := json.NewDecoder(bytes.NewReader(a))
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil {
-		return []byte(`{"amount":1e999,"id":1e999}`)
+		return fallback
 	}
 	var walk func(v any) (any, bool)
 	walk = func(v any) (any, bool) {
@@ -142,9 +152,9 @@ func hugeNumbers(a []byte) []byte {
 		switch x := v.(type) {
 		case map[string]any:
 			for k, e := range x {
-				if amountish.MatchString(k) {
+				if keys.MatchString(k) {
 					if _, nested := e.(map[string]any); !nested {
-						x[k] = json.Number("1e999")
+						x[k] = with
 						changed = true
 						continue
 					}
@@ -176,7 +186,7 @@ func hugeNumbers(a []byte) []byte {
 	}
 	out, changed := walk(v)
 	if !changed {
-		return []byte(`{"amount":1e999,"id":1e999}`)
+		return fallback
 	}
 	b, _ := json.Marshal(out)
 	return b

@@ -32,7 +32,14 @@ var (
 	plantedEmail  = "john.doe" + "@" + "example.com"
 	plantedLocal  = "john.doe" + "@" + "localhost"
 	plantedPANs   = []string{"4111111111111111", "5555555555554444", "4111 1111 1111 1111"}
-	plantedEmails = []string{plantedEmail, plantedLocal}
+	plantedEmails = []string{plantedEmail, plantedLocal, plantedQuoted, plantedIP, plantedWide, plantedSmall, plantedStar, plantedURL}
+	// The forms a review found getting through redaction.
+	plantedQuoted = `"jane q"` + "@" + "example.com"
+	plantedIP     = "jane.roe" + "@" + "[192.168.0.1]"
+	plantedWide   = "jane.roe" + "\uff20" + "example.com"
+	plantedSmall  = "jane.roe" + "\ufe6b" + "example.com"
+	plantedStar   = "jo*n.doe" + "@" + "example.com"
+	plantedURL    = "jane.roe" + "%40" + "example.com"
 )
 
 type corpusCase struct {
@@ -88,6 +95,20 @@ func hostileCorpus() []corpusCase {
 		{"cxtn", "funds-in-object", "card_num and emails in unknown fields", edits(
 			set("data.card_num", plantedPANs[2]), set("data.userId", " "+plantedEmail), set("data.note", plantedLocal)), 200, ""},
 		{"instaxchange", "completed", "additionalData nested 5,000 deep", set("data.additionalData", deepJSON(5000)), 200, ""},
+		{"cardorders", "FAIL", "card numbers grouped by . / _ and double spaces, and glued to digits", edits(
+			set("failReason", "cards 5555.5555.5555.4444, 4111/1111/1111/1111 and 4111_1111_1111_1111"),
+			set("voucherCode", "5555  5555  5555  4444"), set("cryptoAddress", "99"+plantedPANs[1]+"7")), 200, ""},
+		{"axpay", "completed", "card numbers as number tokens, a starred address as fromEmail", edits(
+			set("ref_num", json.Number(plantedPANs[1]+"e0")), set("other_num", json.Number(plantedPANs[0]+".0")),
+			set("fromEmail", plantedStar)), 200, ""},
+		{"instaxchange", "failed", "quoted, IP-literal, look-alike, starred and URL-encoded emails", edits(
+			set("invoiceData.Name", plantedQuoted), set("invoiceData.Email", plantedIP),
+			set("data.statusReason", "for "+plantedWide+", "+plantedSmall+", "+plantedStar+" and https://x.io/?e="+plantedURL)), 200, ""},
+		{"axpay", "completed", "currency holding an email", set("currency", plantedEmail), 400, provider.ReasonBadField},
+		{"axs", "SUCCESS", "currency holding a card number", set("currency", plantedPANs[2]), 400, provider.ReasonBadField},
+		{"cardorders", "SUCCESS", "cardCurrency holding an email", set("cardCurrency", plantedLocal), 400, provider.ReasonBadField},
+		{"instaxchange", "completed", "amount that is a card number", set("data.amountInFiat", json.Number(plantedPANs[1]+"e0")), 400, provider.ReasonBadField},
+		{"cxtn", "funds-in-object", "amount that is a card number", set("data.amount", json.Number(plantedPANs[0]+".0")), 400, provider.ReasonBadField},
 		{"instaxchange", "failed", "emails and a PAN in free text", edits(
 			set("invoiceData.Name", "John Doe <"+plantedEmail+">"), set("invoiceData.Email", plantedEmail+" "),
 			set("data.statusReason", "card "+plantedPANs[0]+"* declined for "+plantedLocal)), 200, ""},
@@ -252,7 +273,11 @@ func post(t *testing.T, base string, w registry.Webhook, s provider.Sample) (int
 	return resp.StatusCode, string(b)
 }
 
-var digitsOnly = regexp.MustCompile(`[ -]`)
+var (
+	digitsOnly = regexp.MustCompile(`[ ._/-]`)
+	// unescape undoes the JSON escapes an email may hide behind in a stored or sent copy.
+	unescape = strings.NewReplacer(`\u0040`, "@", `\uff20`, "\uff20", `\ufe6b`, "\ufe6b", `\"`, `"`)
+)
 
 // corpusLeaks lists the planted personal data and the secrets found in text: the planted
 // emails and card numbers however they were escaped, and what logLeaks looks for.
@@ -263,8 +288,12 @@ func corpusLeaks(t *testing.T, text string) []string {
 		t.Fatal(err)
 	}
 	lower := strings.ToLower(text)
+	for strings.Contains(lower, `\\`) { // JSON in a JSON string: the table's payload
+		lower = strings.ReplaceAll(lower, `\\`, `\`)
+	}
+	lower = unescape.Replace(lower)
 	for _, e := range plantedEmails {
-		if strings.Contains(lower, e) || strings.Contains(lower, strings.ReplaceAll(e, "@", `\u0040`)) {
+		if strings.Contains(lower, e) {
 			leaks = append(leaks, fmt.Sprintf("holds %q", e))
 		}
 	}
