@@ -22,9 +22,15 @@ func TestEmail(t *testing.T) {
 		"nobody":                        "***",
 		"@x.com":                        "***",
 		"j***@example.com":              "j***@example.com",
+		// Whatever is email-shaped is masked, stars or not: a * lets no address through.
+		"jo*n" + at + "example.com":            "j***@example.com",
+		"*" + at + "x.com":                     "****@x.com",
+		"John Doe <john" + at + "example.com>": "John Doe <j***@example.com>",
+		`"john doe"` + at + "example.com":      "j***@example.com",
+		"é" + at:                               "é***@",
 	} {
-		if got := Email(in); got != want {
-			t.Errorf("Email(%q)=%q want %q", in, got, want)
+		if got := Email(in); got != want || Email(got) != got {
+			t.Errorf("Email(%q)=%q want %q (and idempotent)", in, got, want)
 		}
 	}
 }
@@ -220,7 +226,28 @@ func TestText(t *testing.T) {
 		"100217231874691123461":                        "10021723187******3461", // 1723187469112346 passes
 		"902549753431474637004":                        "902549753431474637004", // 21 digits, none of 13–19 passes
 		"phone +44 20 7946 0958":                       "phone +44 20 7946 0958",
-		"":                                             "",
+		// Forms a review found getting through: other separators, number tokens, quoted
+		// local parts, IP literals, look-alike and encoded at signs, hidden runes, stars.
+		"5555.5555.5555.4444":              "5555.55**.****.4444",
+		"5555/5555/5555/4444":              "5555/55**/****/4444",
+		"5555_5555_5555_4444":              "5555_55**_****_4444",
+		"5555  5555  5555  4444":           "5555  55**  ****  4444",
+		"5555 - 5555 - 5555 - 4444":        "5555 - 55** - **** - 4444",
+		"5555555555554444e0":               "555555******4444e0",
+		"5555555555554444.0":               "555555*******444.0",  // 5555555555544440 passes too
+		"8226.1615.6116.8607":              "8226.1615.6116.8607", // no 13–19 of them pass
+		`"jane q"` + at + "example.com":    "j***@example.com",
+		`x "" ` + at + "example.com":       `x "" @example.com`,
+		`"  "` + at + "example.com":        "****@example.com",
+		"john" + at + "[192.168.0.1]":      "j***@[192.168.0.1]",
+		"john" + at + "[IPv6:2001:db8::1]": "j***@[IPv6:2001:db8::1]",
+		"john\uff20example.com":            "j***\uff20example.com",
+		"john\ufe6bexample.com":            "j***\ufe6bexample.com",
+		"e=john%40example.com":             "e***%40example.com", // = may be part of a local part
+		"john\u200b" + at + "example.com":  "j***@example.com",
+		"jo*n" + at + "example.com":        "j***@example.com",
+		"*" + at + "x.com":                 "****@x.com",
+		"":                                 "",
 	} {
 		if got := Text(in); got != want {
 			t.Errorf("Text(%q)=%q want %q", in, got, want)
@@ -380,40 +407,6 @@ func TestSnippet(t *testing.T) {
 	}
 }
 
-// The forms a reviewer found getting through: card numbers grouped by other separators or
-// glued to other digits, and emails with quoted local parts, IP-literal domains or
-// look-alike at signs.
-func TestTextHostileForms(t *testing.T) {
-	for in, want := range map[string]string{
-		"5555.5555.5555.4444":              "5555.55**.****.4444",
-		"5555/5555/5555/4444":              "5555/55**/****/4444",
-		"5555_5555_5555_4444":              "5555_55**_****_4444",
-		"5555  5555  5555  4444":           "5555  55**  ****  4444",
-		"5555 - 5555 - 5555 - 4444":        "5555 - 55** - **** - 4444",
-		"5555555555554444e0":               "555555******4444e0",
-		"5555555555554444.0":               "555555*******444.0",  // 5555555555544440 passes too
-		"8226.1615.6116.8607":              "8226.1615.6116.8607", // no 13–19 of them pass
-		`"jane q"` + at + "example.com":    "j***@example.com",
-		`x "" ` + at + "example.com":       `x "" @example.com`,
-		`"  "` + at + "example.com":        "****@example.com",
-		"john" + at + "[192.168.0.1]":      "j***@[192.168.0.1]",
-		"john" + at + "[IPv6:2001:db8::1]": "j***@[IPv6:2001:db8::1]",
-		"john\uff20example.com":            "j***\uff20example.com",
-		"john\ufe6bexample.com":            "j***\ufe6bexample.com",
-		"e=john%40example.com":             "e***%40example.com", // = may be part of a local part
-		"john\u200b" + at + "example.com":  "j***@example.com",
-		"jo*n" + at + "example.com":        "j***@example.com",
-		"*" + at + "x.com":                 "****@x.com",
-	} {
-		if got := Text(in); got != want {
-			t.Errorf("Text(%q)=%q want %q", in, got, want)
-		}
-		if got := Text(Text(in)); got != Text(in) {
-			t.Errorf("Text not idempotent on %q: %q", in, got)
-		}
-	}
-}
-
 // A card number glued to other digits, on either side or both, in runs of any length: no
 // 13–19 consecutive digits of the result pass the Luhn check, and no full card is left.
 func TestTextGluedPANs(t *testing.T) {
@@ -425,23 +418,6 @@ func TestTextGluedPANs(t *testing.T) {
 		got := Text(in)
 		if strings.Contains(got, pan) || strings.Contains(got, "4111111111111111") || HasPAN(got) || Text(got) != got {
 			t.Errorf("Text(%q)=%q", in, got)
-		}
-	}
-}
-
-// Email masks whatever is email-shaped, stars or not: a sender cannot pass an address
-// through by putting a * in it.
-func TestEmailWithStars(t *testing.T) {
-	for in, want := range map[string]string{
-		"jo*n" + at + "example.com":            "j***@example.com",
-		"*" + at + "x.com":                     "****@x.com",
-		"j***" + at + "example.com":            "j***@example.com",
-		"John Doe <john" + at + "example.com>": "John Doe <j***@example.com>",
-		`"john doe"` + at + "example.com":      "j***@example.com",
-		"é" + at:                               "é***@",
-	} {
-		if got := Email(in); got != want || Email(got) != got {
-			t.Errorf("Email(%q)=%q want %q (and idempotent)", in, got, want)
 		}
 	}
 }
