@@ -80,10 +80,11 @@ func BoundRef(s string, limit int) string {
 	}
 }
 
-// safeRef is a reference as it may be stored: masked by value (with a digest of what it
-// was, spelled in letters so that masking finds nothing in it), then bounded.
+// safeRef is a reference as it may be stored: masked by value as an identifier (redact.Ref,
+// with a digest of what it was, spelled in letters so that masking finds nothing in it),
+// then bounded.
 func safeRef(s string) string {
-	if m := redact.Text(s); m != s {
+	if m := redact.Ref(s); m != s {
 		s = m + "~" + digest(s)
 	}
 	return BoundRef(s, MaxRefBytes)
@@ -113,7 +114,7 @@ func BoundIDs(ev *Event) {
 	ev.ObjectRef = safeRef(ev.ObjectRef)
 	ev.ProviderEventID = safeRef(ev.ProviderEventID)
 	ev.MerchantRef = safeRef(ev.MerchantRef)
-	if len(ev.ID) <= MaxRefBytes && redact.Text(ev.ID) == ev.ID {
+	if len(ev.ID) <= MaxRefBytes && redact.Ref(ev.ID) == ev.ID {
 		return // every component is short and plain: nothing to bound or mask
 	}
 	parts := strings.Split(ev.ID, IDSep)

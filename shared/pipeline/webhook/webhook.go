@@ -131,7 +131,7 @@ func (h *Handler) ingest(ctx context.Context, log *slog.Logger, ev *event.Event,
 	ev.Stamp(receivedAt, event.OriginWebhook)
 	event.BoundIDs(ev)
 	// The id is the provider's text: in a log line it is masked like any other.
-	log = log.With("event_id", redact.Text(ev.ID), "type", ev.Type)
+	log = log.With("event_id", redact.Ref(ev.ID), "type", ev.Type)
 	trace.Annotate(ctx, "event_id", ev.ID)
 	outcome, err := h.Ingester.Ingest(ctx, ev)
 	if err != nil {

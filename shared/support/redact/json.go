@@ -114,7 +114,7 @@ func (w *walker) value(i int, key []byte, depth int) (int, error) {
 			w.dst = appendString(w.dst, PAN(string(tok)))
 			return end, nil
 		} else if sensitive(tok) {
-			if m := maskPANs(string(tok)); m != string(tok) {
+			if m := maskPANs(string(tok), true); m != string(tok) {
 				w.dst = appendString(w.dst, m)
 				return end, nil
 			}

@@ -455,3 +455,23 @@ func TestHasPAN(t *testing.T) {
 		}
 	}
 }
+
+// Ref masks what stands alone in an identifier and keeps long digit identifiers whole,
+// so that the event ids of providers that number their objects with 19 or 21 digits stay
+// as sent.
+func TestRef(t *testing.T) {
+	for in, want := range map[string]string{
+		"1428191406936641537":             "1428191406936641537",
+		"100217231874691123471":           "100217231874691123471",
+		"995555555555554444":              "995555555555554444", // glued: an identifier
+		"5555555555554444":                "555555******4444",
+		"ord-5555.5555.5555.4444*":        "ord-5555.55**.****.4444*",
+		"1714557600123 4111111111111111":  "1714557600123 411111******1111",
+		"john.doe" + at + "example.com:x": "j***@example.com:x",
+		`"jane q"` + at + "example.com":   "j***@example.com",
+	} {
+		if got := Ref(in); got != want || Ref(got) != got {
+			t.Errorf("Ref(%q)=%q want %q (and idempotent)", in, got, want)
+		}
+	}
+}

@@ -23,7 +23,26 @@ func Text(s string) string {
 	if !sensitive(s) {
 		return s
 	}
-	return maskPANs(maskEmails(s))
+	return maskPANs(maskEmails(s), true)
+}
+
+// Ref masks an identifier (an order number, a transaction reference): emails as Text does,
+// and card numbers that stand alone in it, whole digit groups not glued to other digits.
+// A long run of digits in an identifier is the identifier (AXS sends 19-digit references,
+// cardorders 21-digit order numbers), and masking part of it would change the event's id.
+// Ref is idempotent: stars can make new groups, so it masks until nothing changes.
+func Ref(s string) string {
+	if !sensitive(s) {
+		return s
+	}
+	s = maskEmails(s)
+	for {
+		m := maskPANs(s, false)
+		if m == s {
+			return s
+		}
+		s = m
+	}
 }
 
 // sensitive is the cheap test in front of Text: an at sign (or a look-alike) or 13 digits
@@ -224,8 +243,9 @@ func domainEnd(s string, i int) int {
 	return de
 }
 
-// maskPANs stars the middle digits of every card number in s (see Text).
-func maskPANs(s string) string {
+// maskPANs stars the middle digits of every card number in s: any stretch of a digit run
+// when glued (see Text), only stretches of whole digit groups otherwise (see Ref).
+func maskPANs(s string, glued bool) string {
 	var out []byte
 	var pos []int32 // where the digits of the current run are in s
 	for i := 0; i < len(s); {
@@ -236,7 +256,7 @@ func maskPANs(s string) string {
 		var end int
 		pos, end = digitRun(s, i, pos[:0])
 		if len(pos) >= 13 {
-			out = starPANs(s, pos, out)
+			out = starPANs(s, pos, out, glued)
 		}
 		i = end
 	}
@@ -268,9 +288,13 @@ func digitRun(s string, i int, pos []int32) ([]int32, int) {
 // starPANs stars, in a copy of s (out, made on the first card number found), the middle
 // of every stretch of 13 to 19 consecutive digits of the run at pos that passes the Luhn
 // check and starts with a nonzero digit. Each stretch keeps its first six and last four digits; where stretches overlap,
-// a digit starred by any of them is starred.
-func starPANs(s string, pos []int32, out []byte) []byte {
+// a digit starred by any of them is starred. Unless glued, a stretch must begin and end
+// at the edges of digit groups.
+func starPANs(s string, pos []int32, out []byte, glued bool) []byte {
 	for end := 13; end <= len(pos); end++ {
+		if !glued && end < len(pos) && pos[end] == pos[end-1]+1 {
+			continue // the group goes on
+		}
 		// Luhn sums of the stretches ending at end, growing leftwards.
 		sum := 0
 		for n := 1; n <= 19 && n <= end; n++ {
@@ -283,6 +307,9 @@ func starPANs(s string, pos []int32, out []byte) []byte {
 			sum += d
 			if n < 13 || sum%10 != 0 || s[pos[end-n]] == '0' {
 				continue // no card number starts with 0 (no issuer's number does)
+			}
+			if start := end - n; !glued && start > 0 && pos[start] == pos[start-1]+1 {
+				continue
 			}
 			if out == nil {
 				out = []byte(s)
@@ -297,5 +324,5 @@ func starPANs(s string, pos []int32, out []byte) []byte {
 
 // HasPAN reports whether s holds a card number Text would mask.
 func HasPAN(s string) bool {
-	return sensitive(s) && maskPANs(s) != s
+	return sensitive(s) && maskPANs(s, true) != s
 }
