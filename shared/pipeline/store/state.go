@@ -46,6 +46,10 @@ const MaxDeliveries = 64
 // attrTrimmedThrough records the highest sequence whose delivery was dropped.
 const attrTrimmedThrough = "trimmedThrough"
 
+// maxTrim bounds the records one write drops, so the update expression stays far below
+// DynamoDB's 4 KB: an item written before the cap shrinks over its next few writes.
+const maxTrim = 100
+
 // Step is how an event relates to the status recorded for its object.
 type Step int
 
@@ -182,7 +186,7 @@ func stateUpdate(table string, cur map[string]types.AttributeValue, se StoredEve
 }
 
 // trimDeliveries makes room for one more delivery record on the state item cur: past
-// MaxDeliveries, the records of the lowest sequences go (" REMOVE …", with their names and
+// MaxDeliveries, the records of the lowest sequences go (at most maxTrim at once) (" REMOVE …", with their names and
 // the highest sequence dropped, :tt, added to the update). Empty when nothing goes.
 func trimDeliveries(cur map[string]types.AttributeValue, names map[string]string, vals map[string]types.AttributeValue) string {
 	type rec struct {
@@ -199,7 +203,7 @@ func trimDeliveries(cur map[string]types.AttributeValue, names map[string]string
 		return ""
 	}
 	slices.SortFunc(recs, func(a, b rec) int { return cmp.Compare(a.seq, b.seq) })
-	drop := recs[:len(recs)-MaxDeliveries+1]
+	drop := recs[:min(len(recs)-MaxDeliveries+1, maxTrim)]
 	parts := make([]string, len(drop))
 	for i, r := range drop {
 		n := fmt.Sprintf("#r%d", i)

@@ -289,3 +289,41 @@ func TestEachEventMergesShardsInTimeOrder(t *testing.T) {
 		}
 	}
 }
+
+// Past MaxDeliveries the oldest delivery records go in the same write that adds one, and
+// an item that grew large before the cap shrinks a bounded step per write, so the update
+// expression stays within DynamoDB's 4 KB.
+func TestAdvanceStateTrimsOldestDeliveries(t *testing.T) {
+	for _, tc := range []struct{ have, dropped int }{{store.MaxDeliveries - 1, 0}, {store.MaxDeliveries + 6, 7}, {1000, 100}} {
+		cur := map[string]types.AttributeValue{"pk": store.S("STATE#axs#T1"), "status": store.S("pending"), "sequence": store.N(int64(tc.have))}
+		for i := 1; i <= tc.have; i++ {
+			cur[fmt.Sprintf("delivery:axs:T1:%04d", i)] = &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{"sequence": store.N(int64(i))}}
+		}
+		f := &fakeAPI{updateErr: []error{ccf(cur), nil}}
+		d, err := (&store.Store{Client: f, Table: "t"}).AdvanceState(context.Background(), stored("axs:T1:NEW", event.Pending))
+		if err != nil || d.Sequence != int64(tc.have+1) || d.Trimmed != (tc.dropped > 0) {
+			t.Fatalf("%d records: %+v %v", tc.have, d, err)
+		}
+		up := f.updates[1]
+		expr := aws.ToString(up.UpdateExpression)
+		var gone []string
+		for k, v := range up.ExpressionAttributeNames {
+			if strings.HasPrefix(k, "#r") {
+				gone = append(gone, v)
+			}
+		}
+		if len(gone) != tc.dropped || len(expr) > 4096 {
+			t.Fatalf("%d records: %d dropped, want %d (expression %d bytes)", tc.have, len(gone), tc.dropped, len(expr))
+		}
+		for _, g := range gone {
+			var n int
+			fmt.Sscanf(strings.TrimPrefix(g, "delivery:axs:T1:"), "%d", &n)
+			if n > tc.dropped {
+				t.Errorf("%d records: dropped %s, not among the oldest", tc.have, g)
+			}
+		}
+		if tt, _ := up.ExpressionAttributeValues[":tt"].(*types.AttributeValueMemberN); tc.dropped > 0 && (tt == nil || tt.Value != fmt.Sprint(tc.dropped)) {
+			t.Errorf("%d records: trimmedThrough %v, want %d", tc.have, tt, tc.dropped)
+		}
+	}
+}
