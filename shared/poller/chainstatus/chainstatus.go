@@ -103,7 +103,7 @@ type Poller struct {
 	MinInterval    time.Duration // first re-check delay; doubles per attempt…
 	MaxInterval    time.Duration // …up to this
 	MaxRetryAfter  time.Duration // cap on a Retry-After we honour
-	Concurrency    int           // checks in flight
+	Concurrency    int           // shards walked at a time, so checks in flight
 	RequestTimeout time.Duration // per blockchain-status call
 	LeaseTTL       time.Duration // longest a run may hold the lease; also caps the run
 	Margin         time.Duration // stop this long before the context deadline
