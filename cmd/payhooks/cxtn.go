@@ -50,47 +50,51 @@ func runCXTN(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return fmt.Errorf("no bearer token: pass --token or set $%s", cxtnTokenEnv)
 	}
 	c := &cxtn.Client{BaseURL: *base, Token: *token}
-	eventType := cxtnEventType(*typ)
-	need := func(flags ...string) error {
-		vals := map[string]string{"--type": *typ, "--url": *endpointURL, "--status": *status}
-		for _, f := range flags {
-			if vals[f] == "" {
-				return fmt.Errorf("%s needs %s\n%s", action, f, cxtnUsage)
-			}
-		}
-		return nil
-	}
-
-	var res *cxtn.Result
-	var err error
-	switch action {
-	case "list":
-		res, err = c.List(ctx)
-	case "enable":
-		res, err = c.Enable(ctx)
-	case "deactivate":
-		res, err = c.Deactivate(ctx)
-	case "create", "update":
-		if err := need("--type", "--url"); err != nil {
-			return err
-		}
-		if action == "create" {
-			res, err = c.Create(ctx, eventType, *endpointURL)
-		} else {
-			res, err = c.Edit(ctx, eventType, *endpointURL)
-		}
-	case "status":
-		if err := need("--type", "--status"); err != nil {
-			return err
-		}
-		res, err = c.UpdateStatus(ctx, eventType, cxtnEndpointStatus(*status))
-	default:
-		return fmt.Errorf("unknown action %q\n%s", action, cxtnUsage)
-	}
+	res, err := cxtnEndpoints(ctx, c, action, cxtnArgs{typ: *typ, url: *endpointURL, status: *status})
 	if err != nil {
 		return err
 	}
 	return cxtnPrint(stdout, res)
+}
+
+// cxtnArgs are the endpoint flags an action may need.
+type cxtnArgs struct{ typ, url, status string }
+
+// need fails unless every named flag was given.
+func (a cxtnArgs) need(action string, flags ...string) error {
+	vals := map[string]string{"--type": a.typ, "--url": a.url, "--status": a.status}
+	for _, f := range flags {
+		if vals[f] == "" {
+			return fmt.Errorf("%s needs %s\n%s", action, f, cxtnUsage)
+		}
+	}
+	return nil
+}
+
+// cxtnEndpoints runs one endpoints action against CXTN's API.
+func cxtnEndpoints(ctx context.Context, c *cxtn.Client, action string, a cxtnArgs) (*cxtn.Result, error) {
+	switch action {
+	case "list":
+		return c.List(ctx)
+	case "enable":
+		return c.Enable(ctx)
+	case "deactivate":
+		return c.Deactivate(ctx)
+	case "create", "update":
+		if err := a.need(action, "--type", "--url"); err != nil {
+			return nil, err
+		}
+		if action == "create" {
+			return c.Create(ctx, cxtnEventType(a.typ), a.url)
+		}
+		return c.Edit(ctx, cxtnEventType(a.typ), a.url)
+	case "status":
+		if err := a.need(action, "--type", "--status"); err != nil {
+			return nil, err
+		}
+		return c.UpdateStatus(ctx, cxtnEventType(a.typ), cxtnEndpointStatus(a.status))
+	}
+	return nil, fmt.Errorf("unknown action %q\n%s", action, cxtnUsage)
 }
 
 // cxtnEventType accepts the type in any letter case; the client refuses unknown ones.

@@ -76,27 +76,36 @@ func invoke(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	defer em.Close()
 	for _, path := range fs.Args() {
-		ev, err := os.ReadFile(path)
-		if err != nil {
+		if err := invokeFile(ctx, em, path, *verbose, stdout, stderr); err != nil {
 			return err
 		}
-		r, err := em.Invoke(ctx, ev)
-		if err != nil {
-			return err
+	}
+	return nil
+}
+
+// invokeFile sends one event file to the warm function and prints its answer, the
+// emulator's INIT REPORT (on the first) and REPORT lines, and with verbose its log.
+func invokeFile(ctx context.Context, em *rie.Emulator, path string, verbose bool, stdout, stderr io.Writer) error {
+	ev, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	r, err := em.Invoke(ctx, ev)
+	if err != nil {
+		return err
+	}
+	if verbose {
+		for _, l := range r.Logs {
+			fmt.Fprintln(stderr, l)
 		}
-		if *verbose {
-			for _, l := range r.Logs {
-				fmt.Fprintln(stderr, l)
-			}
-		}
-		fmt.Fprintf(stdout, "%s -> %s\n", path, strings.TrimSpace(string(r.Body)))
-		if r.Init != "" {
-			fmt.Fprintln(stdout, "  "+r.Init)
-		}
-		fmt.Fprintln(stdout, "  "+r.Report)
-		if r.FunctionError != "" {
-			return fmt.Errorf("%s: the function failed (%s)", path, r.FunctionError)
-		}
+	}
+	fmt.Fprintf(stdout, "%s -> %s\n", path, strings.TrimSpace(string(r.Body)))
+	if r.Init != "" {
+		fmt.Fprintln(stdout, "  "+r.Init)
+	}
+	fmt.Fprintln(stdout, "  "+r.Report)
+	if r.FunctionError != "" {
+		return fmt.Errorf("%s: the function failed (%s)", path, r.FunctionError)
 	}
 	return nil
 }

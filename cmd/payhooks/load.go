@@ -35,16 +35,8 @@ func load(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	root, err := devstack.FindRoot()
+	docs, err := devSecretDocs()
 	if err != nil {
-		return err
-	}
-	b, err := os.ReadFile(filepath.Join(root, localSecretsFile))
-	if err != nil {
-		return err
-	}
-	var docs map[string]json.RawMessage
-	if err := json.Unmarshal(b, &docs); err != nil {
 		return err
 	}
 	plan, err := loadgen.Plan(docs, *n, *dup, *forged, *seed)
@@ -58,31 +50,10 @@ func load(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer ls.Close()
 	res := loadgen.Run(ctx, ls.addr, plan, *conc)
-	// Every stored event must reach the queue: wait for the publisher to catch up.
-	sctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
-	err = ls.stream.Sync(sctx)
-	cancel()
+	stored, published, err := ls.countLoaded(ctx)
 	if err != nil {
 		return err
 	}
-
-	stored := 0
-	for _, w := range registry.Webhooks {
-		evs, err := ls.deps.Store.ListByProvider(ctx, store.ListFilter{Provider: w.Provider})
-		if err != nil {
-			return err
-		}
-		for _, e := range evs {
-			if strings.Contains(e.ID, "load-") {
-				stored++
-			}
-		}
-	}
-	bodies, err := drain(ctx, ls.deps.SQS, ls.resources.Queues.URL)
-	if err != nil {
-		return err
-	}
-	published := len(bodies)
 	fmt.Fprintf(stdout, `requests      %d (fresh %d, duplicates %d, forgeries %d), concurrency %d, seed %d
 duration      %s
 throughput    %.0f requests/s
@@ -100,6 +71,47 @@ invariant     unique valid events sent %d = stored %d = published %d: %v
 		return fmt.Errorf("load: invariant broken (%d lost or doubled, %d unexpected answers)", abs(res.UniqueValid-published)+abs(stored-published), res.Errors)
 	}
 	return nil
+}
+
+// devSecretDocs reads dev/secrets.json: the fake secret document of every provider by name.
+func devSecretDocs() (map[string]json.RawMessage, error) {
+	root, err := devstack.FindRoot()
+	if err != nil {
+		return nil, err
+	}
+	b, err := os.ReadFile(filepath.Join(root, localSecretsFile))
+	if err != nil {
+		return nil, err
+	}
+	var docs map[string]json.RawMessage
+	if err := json.Unmarshal(b, &docs); err != nil {
+		return nil, fmt.Errorf("%s: %w", localSecretsFile, err)
+	}
+	return docs, nil
+}
+
+// countLoaded waits for the publisher to catch up, then counts the load's events stored
+// and those on the queue (draining it; an event published twice is an error).
+func (ls *localServer) countLoaded(ctx context.Context) (stored, published int, err error) {
+	sctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	err = ls.stream.Sync(sctx)
+	cancel()
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, w := range registry.Webhooks {
+		evs, err := ls.deps.Store.ListByProvider(ctx, store.ListFilter{Provider: w.Provider})
+		if err != nil {
+			return 0, 0, err
+		}
+		for _, e := range evs {
+			if strings.Contains(e.ID, "load-") {
+				stored++
+			}
+		}
+	}
+	bodies, err := drain(ctx, ls.deps.SQS, ls.resources.Queues.URL)
+	return stored, len(bodies), err
 }
 
 func abs(x int) int {
