@@ -233,10 +233,10 @@ func TestHostileCorpusThroughGateway(t *testing.T) {
 	}
 	var table strings.Builder
 	for _, it := range env.Items(t) {
-		if pk := fmt.Sprint(it["pk"]); len(pk) > 2048 {
+		if pk := itemS(it, "pk"); len(pk) > 2048 {
 			t.Errorf("key of %d bytes", len(pk))
 		}
-		if id, ok := it["eventId"].(string); ok && len(id) > event.MaxIDBytes {
+		if id := itemS(it, "eventId"); len(id) > event.MaxIDBytes {
 			t.Errorf("event id of %d bytes", len(id))
 		}
 		b, _ := json.Marshal(it)

@@ -6,7 +6,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
 	"github.com/payhooks/payhooks/shared/pipeline/event"
+	"github.com/payhooks/payhooks/shared/pipeline/store"
 	"github.com/payhooks/payhooks/shared/pipeline/webhook"
 	"github.com/payhooks/payhooks/shared/tooling/devstack/stacktest"
 	"github.com/payhooks/payhooks/shared/tooling/gateway"
@@ -74,9 +77,26 @@ func TestIDsThroughGateway(t *testing.T) {
 			t.Errorf("no message %s among %v", id, ids)
 		}
 	}
+	stored := 0
 	for _, it := range env.Items(t) {
-		if id, ok := it["eventId"].(string); ok && len(id) > event.MaxIDBytes {
+		id := itemS(it, "eventId")
+		if !strings.HasPrefix(itemS(it, "pk"), store.EventKeyPrefix) {
+			continue
+		}
+		stored++
+		if len(id) > event.MaxIDBytes {
 			t.Errorf("stored event id of %d bytes", len(id))
 		}
 	}
+	if stored != len(steps) {
+		t.Errorf("%d events stored for %d distinct deliveries", stored, len(steps))
+	}
+}
+
+// itemS is the string attribute k of an item from env.Items, or "".
+func itemS(it map[string]any, k string) string {
+	if v, ok := it[k].(*types.AttributeValueMemberS); ok {
+		return v.Value
+	}
+	return ""
 }
