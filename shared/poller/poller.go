@@ -11,6 +11,7 @@ import (
 	"github.com/payhooks/payhooks/shared/pipeline/event"
 	"github.com/payhooks/payhooks/shared/pipeline/ingest"
 	"github.com/payhooks/payhooks/shared/poller/lease"
+	"github.com/payhooks/payhooks/shared/support/redact"
 )
 
 // Ingester is the pipeline's single entry point (*ingest.Ingester).
@@ -93,7 +94,7 @@ func Report(log *slog.Logger, m Metrics, prefix, provider string, stop Stop, d t
 	}
 	all = append(all, "duration_ms", d.Milliseconds())
 	if err != nil {
-		Logger(log).Error(prefix+" run", append(all, "error", err.Error())...)
+		Logger(log).Error(prefix+" run", append(all, "error", redact.Detail(err.Error()))...)
 		return
 	}
 	Logger(log).Info(prefix+" run", all...)

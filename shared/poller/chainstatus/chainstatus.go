@@ -46,6 +46,7 @@ import (
 	"github.com/payhooks/payhooks/shared/poller"
 	"github.com/payhooks/payhooks/shared/provider/instaxchange"
 	"github.com/payhooks/payhooks/shared/support/httpapi"
+	"github.com/payhooks/payhooks/shared/support/redact"
 )
 
 // Provider is the provider whose payouts are followed.
@@ -506,7 +507,7 @@ func (p *Poller) unanswered(ctx context.Context, po Payout, rec checkRecord, cer
 		o = outRateLimited
 		wait = max(wait, min(se.RetryAfter, poller.Or(p.MaxRetryAfter, DefaultMaxRetryAfter)))
 	}
-	log.Warn("blockchain-status check failed", "error", cerr.Error())
+	log.Warn("blockchain-status check failed", "error", redact.Detail(cerr.Error()))
 	if !rec.at.Before(p.horizonAt(po).Add(poller.Or(p.ErrorGrace, DefaultErrorGrace))) {
 		return p.settle(ctx, po, rec, verdict{outcome: outUnconfirmed, code: OpenNoAnswer}, Status{}, log)
 	}
@@ -521,7 +522,7 @@ func (p *Poller) settle(ctx context.Context, po Payout, rec checkRecord, v verdi
 	out, err := p.Ingester.Ingest(ctx, &ev)
 	if err != nil {
 		// Nothing recorded: the payout stays due and the next run publishes it.
-		log.Error("publishing the payout's terminal event failed", "event_id", ev.ID, "type", string(ev.Type), "error", err.Error())
+		log.Error("publishing the payout's terminal event failed", "event_id", ev.ID, "type", string(ev.Type), "error", redact.Detail(err.Error()))
 		return outPublishFailed, nil
 	}
 	rec.outcome = outcomeNames[v.outcome]
