@@ -230,3 +230,26 @@ func TestEscapedKeys(t *testing.T) {
 		t.Fatalf("escaped keys not found: %v %v", o.Keys(), o.Err())
 	}
 }
+
+// A reference is bounded later, never refused for its length, but one that cannot be read
+// without loss (invalid UTF-8, a lone surrogate) is: it would merge with another.
+func TestRefLengthIsNotRefusedLossIs(t *testing.T) {
+	for body, want := range map[string]provider.Reason{
+		`{"r":"` + strings.Repeat("7", 2100) + `"}`: "",
+		"{\"r\":\"a\xffb\"}":                        provider.ReasonBadField,
+		`{"r":"t\udc00"}`:                           provider.ReasonBadField,
+	} {
+		o, err := kit.Parse([]byte(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := o.Ref("r", kit.Required)
+		var got provider.Reason
+		if rej, ok := provider.AsRejection(o.Err()); ok {
+			got = rej.Reason
+		}
+		if got != want || want == "" && len(r) != 2100 {
+			t.Errorf("%.20q: %q %v, want %q", body, got, o.Err(), want)
+		}
+	}
+}
