@@ -61,17 +61,22 @@ func hostileSeeds(provider string, sample []byte) []string {
 			strings.Replace(b, `"PENDING"`, `"`+strings.Repeat("S", 3000)+`"`, 1),
 			first(`"card_num":"4111111111111111","n":5555555555554444,"meta":` + deep),
 			strings.Replace(b, `"john.doe`, `" john.doe`, 1),
+			strings.Replace(b, `"USD"`, `"john.doe`+"@"+`example.com"`, 1),
+			first(`"ref_num":5555555555554444e0,"other":4111111111111111.0,"q":"\"jane q\"` + "@" + `example.com","ip":"jane` + "@" + `[192.168.0.1]"`),
 		}
 	case "cardorders":
 		return []string{
 			strings.Replace(b, `"failReason":""`, `"failReason":"`+strings.Repeat("\u2028", 40000)+`"`, 1),
 			strings.Replace(b, `"5554748800912345"`, `"4111111111111111*"`, 1),
 			strings.Replace(b, `"voucherCode":""`, `"voucherCode":"`+email+`","x":`+deep, 1),
+			strings.Replace(b, `"voucherCode":""`, `"voucherCode":"5555.5555.5555.4444 99`+`5555555555554444`+`7 jane\uff20example.com"`, 1),
+			strings.Replace(b, `"EUR"`, `"4111 1111 1111 1111"`, 1),
 		}
 	case "cxtn":
 		return []string{
 			strings.Replace(b, `2023-12-18T16:28:28.3027309`, "john.doe"+"@"+"localhost", 1),
 			first(`"card_num":"4111 1111 1111 1111","note":"` + strings.ReplaceAll(email, `"`, `\"`) + `"`),
+			strings.Replace(b, `1000.00`, `5555555555554444.0`, 1),
 		}
 	}
 	return nil
