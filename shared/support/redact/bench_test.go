@@ -39,3 +39,27 @@ func BenchmarkJSON(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkJSONDigits is the worst case of searching digit runs: a webhook of long
+// identifiers, timestamps and amounts (the shape of cardorders and AXS bodies), most of
+// them runs of 13 digits or more that hold no card number.
+func BenchmarkJSONDigits(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString(`{"orderNo":"100217231874691123471","cardId":"8018639715332314491","transactionRef":"1428191406936641536",`)
+	sb.WriteString(`"ts":1714557600123,"tsMicros":1714557600123456,"amount":"0.0421399418187522","rate":"1.092759","items":[`)
+	for i := 0; i < 20; i++ {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteString(`{"id":"902549753431474637004","at":"2026-01-16 01:22:46.010508","qty":12345678901234}`)
+	}
+	sb.WriteString(`]}`)
+	p := []byte(sb.String())
+	b.SetBytes(int64(len(p)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := JSON(p); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

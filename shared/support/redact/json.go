@@ -114,8 +114,8 @@ func (w *walker) value(i int, key []byte, depth int) (int, error) {
 			w.dst = appendString(w.dst, PAN(string(tok)))
 			return end, nil
 		} else if sensitive(tok) {
-			if m := maskPANs(string(tok), true); m != string(tok) {
-				w.dst = appendString(w.dst, m)
+			if out := maskPANs(tok, true); out != nil {
+				w.dst = appendString(w.dst, string(out))
 				return end, nil
 			}
 		}

@@ -23,7 +23,11 @@ func Text(s string) string {
 	if !sensitive(s) {
 		return s
 	}
-	return maskPANs(maskEmails(s), true)
+	s = maskEmails(s)
+	if out := maskPANs(s, true); out != nil {
+		return string(out)
+	}
+	return s
 }
 
 // Ref masks an identifier (an order number, a transaction reference): emails as Text does,
@@ -37,11 +41,11 @@ func Ref(s string) string {
 	}
 	s = maskEmails(s)
 	for {
-		m := maskPANs(s, false)
-		if m == s {
+		out := maskPANs(s, false)
+		if out == nil {
 			return s
 		}
-		s = m
+		s = string(out)
 	}
 }
 
@@ -244,10 +248,12 @@ func domainEnd(s string, i int) int {
 }
 
 // maskPANs stars the middle digits of every card number in s: any stretch of a digit run
-// when glued (see Text), only stretches of whole digit groups otherwise (see Ref).
-func maskPANs(s string, glued bool) string {
+// when glued (see Text), only stretches of whole digit groups otherwise (see Ref). It
+// returns the masked copy, or nil when s holds no card number.
+func maskPANs[T string | []byte](s T, glued bool) []byte {
 	var out []byte
-	var pos []int32 // where the digits of the current run are in s
+	var buf [64]int32
+	pos := buf[:0] // where the digits of the current run are in s
 	for i := 0; i < len(s); {
 		if s[i] < '0' || s[i] > '9' {
 			i++
@@ -260,15 +266,12 @@ func maskPANs(s string, glued bool) string {
 		}
 		i = end
 	}
-	if out == nil {
-		return s
-	}
-	return string(out)
+	return out
 }
 
 // digitRun appends to pos the positions of the digits of the run starting at s[i] (digits,
 // with at most three separators between two of them) and returns the end of the run.
-func digitRun(s string, i int, pos []int32) ([]int32, int) {
+func digitRun[T string | []byte](s T, i int, pos []int32) ([]int32, int) {
 	for {
 		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
 			pos = append(pos, int32(i))
@@ -287,42 +290,59 @@ func digitRun(s string, i int, pos []int32) ([]int32, int) {
 
 // starPANs stars, in a copy of s (out, made on the first card number found), the middle
 // of every stretch of 13 to 19 consecutive digits of the run at pos that passes the Luhn
-// check and starts with a nonzero digit. Each stretch keeps its first six and last four digits; where stretches overlap,
-// a digit starred by any of them is starred. Unless glued, a stretch must begin and end
-// at the edges of digit groups.
-func starPANs(s string, pos []int32, out []byte, glued bool) []byte {
+// check and starts with a nonzero digit. Each stretch keeps its first six and last four
+// digits; where stretches overlap, a digit starred by any of them is starred. Unless
+// glued, a stretch must begin and end at the edges of digit groups.
+func starPANs[T string | []byte](s T, pos []int32, out []byte, glued bool) []byte {
+	var buf [2][65]int32 // runs of up to 64 digits need no allocation
+	sums := luhnSums(s, pos, [2][]int32{buf[0][:], buf[1][:]})
 	for end := 13; end <= len(pos); end++ {
 		if !glued && end < len(pos) && pos[end] == pos[end-1]+1 {
 			continue // the group goes on
 		}
-		// Luhn sums of the stretches ending at end, growing leftwards.
-		sum := 0
-		for n := 1; n <= 19 && n <= end; n++ {
-			d := int(s[pos[end-n]] - '0')
-			if n%2 == 0 {
-				if d *= 2; d > 9 {
-					d -= 9
+		// The digit before end is never doubled: sums[q] doubles the other parity.
+		sum := sums[(end-1)%2]
+		for start := max(end-19, 0); start <= end-13; start++ {
+			switch {
+			case (sum[end]-sum[start])%10 != 0, s[pos[start]] == '0': // no issuer's number starts with 0
+			case !glued && start > 0 && pos[start] == pos[start-1]+1:
+			default:
+				if out == nil {
+					out = append([]byte(nil), s...) // a copy, also of a []byte
 				}
-			}
-			sum += d
-			if n < 13 || sum%10 != 0 || s[pos[end-n]] == '0' {
-				continue // no card number starts with 0 (no issuer's number does)
-			}
-			if start := end - n; !glued && start > 0 && pos[start] == pos[start-1]+1 {
-				continue
-			}
-			if out == nil {
-				out = []byte(s)
-			}
-			for k := end - n + 6; k < end-4; k++ {
-				out[pos[k]] = '*'
+				for k := start + 6; k < end-4; k++ {
+					out[pos[k]] = '*'
+				}
 			}
 		}
 	}
 	return out
 }
 
+// luhnSums returns two prefix sums of the Luhn values of the run's digits: sums[0]
+// doubles the digits at odd indexes, sums[1] those at even ones, so the Luhn sum of the
+// stretch [start, end) is sums[(end-1)%2][end] - sums[(end-1)%2][start]. They are written
+// into sums when it is long enough.
+func luhnSums[T string | []byte](s T, pos []int32, sums [2][]int32) [2][]int32 {
+	if len(sums[0]) <= len(pos) {
+		sums[0], sums[1] = make([]int32, len(pos)+1), make([]int32, len(pos)+1)
+	}
+	for k, p := range pos {
+		d := int32(s[p] - '0')
+		dd := 2 * d
+		if dd > 9 {
+			dd -= 9
+		}
+		if k%2 == 0 {
+			sums[0][k+1], sums[1][k+1] = sums[0][k]+d, sums[1][k]+dd
+		} else {
+			sums[0][k+1], sums[1][k+1] = sums[0][k]+dd, sums[1][k]+d
+		}
+	}
+	return sums
+}
+
 // HasPAN reports whether s holds a card number Text would mask.
 func HasPAN(s string) bool {
-	return sensitive(s) && maskPANs(s, true) != s
+	return sensitive(s) && maskPANs(s, true) != nil
 }
