@@ -26,7 +26,7 @@ func TestEmail(t *testing.T) {
 		"jo*n" + at + "example.com":            "j***@example.com",
 		"*" + at + "x.com":                     "****@x.com",
 		"John Doe <john" + at + "example.com>": "John Doe <j***@example.com>",
-		`"john doe"` + at + "example.com":      "j***@example.com",
+		`"john doe"` + at + "example.com":      `"j***"@example.com`,
 		"é" + at:                               "é***@",
 	} {
 		if got := Email(in); got != want || Email(got) != got {
@@ -234,11 +234,12 @@ func TestText(t *testing.T) {
 		"5555  5555  5555  4444":           "5555  55**  ****  4444",
 		"5555 - 5555 - 5555 - 4444":        "5555 - 55** - **** - 4444",
 		"5555555555554444e0":               "555555******4444e0",
+		`0"0"` + at + "0":                  `0"0***"@0`,           // the quotes keep the 0 before apart
 		"5555555555554444.0":               "555555*******444.0",  // 5555555555544440 passes too
 		"8226.1615.6116.8607":              "8226.1615.6116.8607", // no 13–19 of them pass
-		`"jane q"` + at + "example.com":    "j***@example.com",
+		`"jane q"` + at + "example.com":    `"j***"@example.com`,
 		`x "" ` + at + "example.com":       `x "" @example.com`,
-		`"  "` + at + "example.com":        "****@example.com",
+		`"  "` + at + "example.com":        `"****"@example.com`,
 		"john" + at + "[192.168.0.1]":      "j***@[192.168.0.1]",
 		"john" + at + "[IPv6:2001:db8::1]": "j***@[IPv6:2001:db8::1]",
 		"john\uff20example.com":            "j***\uff20example.com",
@@ -468,10 +469,30 @@ func TestRef(t *testing.T) {
 		"ord-5555.5555.5555.4444*":        "ord-5555.55**.****.4444*",
 		"1714557600123 4111111111111111":  "1714557600123 411111******1111",
 		"john.doe" + at + "example.com:x": "j***@example.com:x",
-		`"jane q"` + at + "example.com":   "j***@example.com",
+		`"jane q"` + at + "example.com":   `"j***"@example.com`,
 	} {
 		if got := Ref(in); got != want || Ref(got) != got {
 			t.Errorf("Ref(%q)=%q want %q (and idempotent)", in, got, want)
 		}
 	}
+}
+
+// FuzzText: Text and Ref are idempotent, keep valid UTF-8 valid, and leave no card number
+// Text would still find.
+func FuzzText(f *testing.F) {
+	for _, s := range []string{
+		"5555.5555.5555.4444", "99" + "5555555555554444" + "7", `0"0"` + at + "0", `"jane q"` + at + "example.com",
+		"john" + at + "[192.168.0.1]", "john＠x.io", "a%40b%40c.com", "john\u200b" + at + "x.io", "1714557600123 4111111111111111",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		m := Text(s)
+		if Text(m) != m || HasPAN(m) || utf8.ValidString(s) && !utf8.ValidString(m) {
+			t.Fatalf("Text(%q) = %q, again %q", s, m, Text(m))
+		}
+		if r := Ref(s); Ref(r) != r || utf8.ValidString(s) && !utf8.ValidString(r) {
+			t.Fatalf("Ref(%q) = %q, again %q", s, r, Ref(r))
+		}
+	})
 }

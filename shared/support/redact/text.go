@@ -128,9 +128,8 @@ func maskEmails(s string) string {
 			break
 		}
 		b.Grow(len(s))
-		b.WriteString(s[done:m.local])
-		b.WriteString(m.keep)
-		b.WriteString("***")
+		b.WriteString(s[done:m.start])
+		b.WriteString(m.local)
 		b.WriteString(s[m.at:m.end])
 		done = m.end
 	}
@@ -141,11 +140,11 @@ func maskEmails(s string) string {
 	return b.String()
 }
 
-// emailMatch is one email-shaped run: s[local:at] is the local part, s[at:end] the at
-// sign and the domain, keep what the mask keeps of the local part.
+// emailMatch is one email-shaped run: s[start:at] is the local part, s[at:end] the at
+// sign and the domain, local the masked local part.
 type emailMatch struct {
-	local, at, end int
-	keep           string
+	start, at, end int
+	local          string
 }
 
 // findEmail finds the first email-shaped run in s that starts at or after from.
@@ -158,26 +157,27 @@ func findEmail(s string, from int) (emailMatch, bool) {
 		if w == 0 {
 			continue
 		}
-		ls, keep := localStart(s, from, i)
+		ls, local := localStart(s, from, i)
 		if de := domainEnd(s, i+w); ls < i && de > i+w {
-			return emailMatch{local: ls, at: i, end: de, keep: keep}, true
+			return emailMatch{start: ls, at: i, end: de, local: local}, true
 		}
 	}
 	return emailMatch{}, false
 }
 
 // localStart finds the local part ending at s[at] (not before s[from]): its start, or at
-// when there is none, and the character the mask keeps of it. A quoted local part
-// ("john doe"@example.com) keeps its first character that could start a plain one, or *.
+// when there is none, and its mask: its first character and ***. A quoted local part
+// ("john doe"@example.com) keeps its quotes, so that what precedes it stays apart, and its
+// first character that could start a plain one, or *: "j***"@example.com.
 func localStart(s string, from, at int) (int, string) {
 	if at > from && s[at-1] == '"' {
 		if open := quoteStart(s, from, at-1); open >= 0 {
 			for _, r := range s[open+1 : at-1] {
 				if localRune(r) {
-					return open, string(r)
+					return open, `"` + string(r) + `***"`
 				}
 			}
-			return open, "*"
+			return open, `"****"`
 		}
 	}
 	ls := at
@@ -189,7 +189,7 @@ func localStart(s string, from, at int) (int, string) {
 		ls -= n
 	}
 	_, n := utf8.DecodeRuneInString(s[ls:])
-	return ls, s[ls : ls+n]
+	return ls, s[ls:ls+n] + "***"
 }
 
 // quoteStart returns the index of the quote opening the quoted string that ends at
