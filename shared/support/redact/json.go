@@ -130,13 +130,7 @@ func (w *walker) container(i int, key []byte, depth int) (int, error) {
 		return 0, jsonscan.SyntaxErr("nested too deeply", i)
 	}
 	if w.lim.Depth > 0 && depth >= w.lim.Depth {
-		end, err := jsonscan.Value(data, i, depth)
-		if err != nil {
-			return 0, err
-		}
-		w.cuts.Depth = true
-		w.dst = appendString(w.dst, DepthMarker)
-		return end, nil
+		return w.cutDeep(i, depth)
 	}
 	open := data[i]
 	closer := byte('}')
@@ -153,42 +147,12 @@ func (w *walker) container(i int, key []byte, depth int) (int, error) {
 		var err error
 		memberKey := key // array elements are masked by their array's key, as Value does
 		if open == '{' {
-			if i >= len(data) || data[i] != '"' {
-				return 0, jsonscan.SyntaxErr("expected object key", i)
-			}
-			ks := i
-			var rewrite bool
-			if i, rewrite, err = jsonscan.String(data, i); err != nil {
+			if memberKey, i, err = w.memberName(i); err != nil {
 				return 0, err
 			}
-			memberKey = data[ks:i]
-			if rewrite || sensitive(memberKey) {
-				// A key is text too: an email or card number in it is masked.
-				w.key(memberKey, rewrite)
-			} else {
-				w.dst = append(w.dst, memberKey...)
-			}
-			i = jsonscan.SkipSpace(data, i)
-			if i >= len(data) || data[i] != ':' {
-				return 0, jsonscan.SyntaxErr("expected colon", i)
-			}
-			w.dst = append(w.dst, ':')
-			i = jsonscan.SkipSpace(data, i+1)
 		}
-		var repl *Member
-		if open == '{' && depth == 0 && len(w.repl) > 0 {
-			repl = w.replacement(memberKey)
-		}
-		start := len(w.dst)
-		// A replaced value is still validated, but not masked: it is dropped.
-		w.verbatim = repl != nil
-		i, err = w.value(i, memberKey, depth+1)
-		w.verbatim = false
-		if err != nil {
+		if i, err = w.member(i, memberKey, open == '{' && depth == 0, depth); err != nil {
 			return 0, err
-		}
-		if repl != nil {
-			w.dst = appendString(w.dst[:start], mask(repl.Key, repl.Value))
 		}
 		i = jsonscan.SkipSpace(data, i)
 		if i >= len(data) {
@@ -204,6 +168,65 @@ func (w *walker) container(i int, key []byte, depth int) (int, error) {
 		w.dst = append(w.dst, ',')
 		i = jsonscan.SkipSpace(data, i+1)
 	}
+}
+
+// cutDeep validates the value at i and writes the depth marker in its place: consumers'
+// parsers have smaller nesting limits than ours.
+func (w *walker) cutDeep(i, depth int) (int, error) {
+	end, err := jsonscan.Value(w.data, i, depth)
+	if err != nil {
+		return 0, err
+	}
+	w.cuts.Depth = true
+	w.dst = appendString(w.dst, DepthMarker)
+	return end, nil
+}
+
+// memberName copies the object key at i and its colon; it returns the key token and where
+// the member's value starts.
+func (w *walker) memberName(i int) ([]byte, int, error) {
+	data := w.data
+	if i >= len(data) || data[i] != '"' {
+		return nil, 0, jsonscan.SyntaxErr("expected object key", i)
+	}
+	ks := i
+	i, rewrite, err := jsonscan.String(data, i)
+	if err != nil {
+		return nil, 0, err
+	}
+	name := data[ks:i]
+	if rewrite || sensitive(name) {
+		// A key is text too: an email or card number in it is masked.
+		w.key(name, rewrite)
+	} else {
+		w.dst = append(w.dst, name...)
+	}
+	i = jsonscan.SkipSpace(data, i)
+	if i >= len(data) || data[i] != ':' {
+		return nil, 0, jsonscan.SyntaxErr("expected colon", i)
+	}
+	w.dst = append(w.dst, ':')
+	return name, jsonscan.SkipSpace(data, i+1), nil
+}
+
+// member copies the value at i, masked; a top-level member with a replacement is still
+// validated, but what was sent is dropped for the replacement.
+func (w *walker) member(i int, key []byte, top bool, depth int) (int, error) {
+	var repl *Member
+	if top && len(w.repl) > 0 {
+		repl = w.replacement(key)
+	}
+	start := len(w.dst)
+	w.verbatim = repl != nil
+	i, err := w.value(i, key, depth+1)
+	w.verbatim = false
+	if err != nil {
+		return 0, err
+	}
+	if repl != nil {
+		w.dst = appendString(w.dst[:start], mask(repl.Key, repl.Value))
+	}
+	return i, nil
 }
 
 // key copies the valid key token tok, masked.
