@@ -24,6 +24,7 @@ import (
 	"github.com/payhooks/payhooks/shared/platform/secrets"
 	"github.com/payhooks/payhooks/shared/platform/trace"
 	"github.com/payhooks/payhooks/shared/provider"
+	"github.com/payhooks/payhooks/shared/support/redact"
 )
 
 // Settings are what a function reads from its environment. Secret values are never
@@ -172,7 +173,7 @@ func (d *Deps) Webhook(providerName string, f provider.Factory) *webhook.Handler
 // Must stops a cold start that cannot work, with the reason in the function's log.
 func Must[T any](v T, err error) T {
 	if err != nil {
-		Logger().Error("cold start failed", "error", err.Error())
+		Logger().Error("cold start failed", "error", redact.Detail(err.Error()))
 		os.Exit(1)
 	}
 	return v

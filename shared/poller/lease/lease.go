@@ -25,6 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/payhooks/payhooks/shared/pipeline/store"
+	"github.com/payhooks/payhooks/shared/support/redact"
 )
 
 // DB is the part of DynamoDB the items need.
@@ -136,7 +137,7 @@ func (r *Run) End(log *slog.Logger, attrs ...any) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.ctx), 5*time.Second)
 	defer cancel()
 	if err := r.lease.Release(ctx, r.owner); err != nil {
-		log.Warn("lease not released; it expires on its own", append(attrs, "lease", r.lease.Key, "error", err.Error())...)
+		log.Warn("lease not released; it expires on its own", append(attrs, "lease", r.lease.Key, "error", redact.Detail(err.Error()))...)
 	}
 }
 
