@@ -205,3 +205,16 @@ func TestBoundIDsMasksPersonalData(t *testing.T) {
 		}
 	}
 }
+
+// A withdraw transaction hash whose digits happen to pass the Luhn check leaves as it came:
+// the chain-status poller asks for details.withdrawTxId exactly as stored.
+func TestFitKeepsTransactionHashes(t *testing.T) {
+	hash := "0xab4111111111111111cd9f2c4e6a8b0d1f3e5a7c9b1d3f5e7a9c0b2d4f6e8a0c2e"
+	ev := base("instaxchange:t:completed")
+	ev.Details = map[string]any{"withdrawTxId": hash, "note": "card 4111111111111111"}
+	m, _ := fit(t, ev)
+	d := m["details"].(map[string]any)
+	if d["withdrawTxId"] != hash || d["note"] != "card 411111******1111" {
+		t.Fatalf("details = %v", d)
+	}
+}

@@ -378,7 +378,7 @@ func (o *Object) Decimal(key string, need Need) string {
 }
 
 // Currency reads a currency code: a JSON string, trimmed, of the form money.ValidCurrency
-// checks (^[A-Za-z0-9-]{1,32}$). A currency is copied unmasked into every stored and
+// checks (^[A-Za-z0-9._-]{1,32}$, no card number). A currency is copied unmasked into every stored and
 // published copy of the event, so free text there (an email, a card number) is refused,
 // by its path.
 func (o *Object) Currency(key string, need Need) string {
@@ -387,7 +387,7 @@ func (o *Object) Currency(key string, need Need) string {
 	case s == "" && need == Required && o.st.err == nil:
 		o.Missing(key)
 	case s != "" && !money.ValidCurrency(s):
-		o.Invalid(key, "a currency code (letters, digits and hyphens, at most 32)")
+		o.Invalid(key, "a currency code (letters, digits, '.', '_' and '-', at most 32)")
 		return ""
 	}
 	return s

@@ -79,19 +79,20 @@ const (
 )
 
 // ValidCurrency reports whether code (already trimmed) has the form of a currency code:
-// ^[A-Za-z0-9-]{1,32}$. ISO 4217 codes and tickers with a network suffix have it; an email,
-// a card number with spaces or any other free text in a currency field does not, and a
-// currency is copied into every stored and published copy of the event unmasked.
+// ^[A-Za-z0-9._-]{1,32}$ and no card number in it. ISO 4217 codes and tickers with a
+// network suffix (USDT-AVALANCHE, USDT_TRC20, USDC.e) have it; an email, a card number or
+// any other free text in a currency field does not, and a currency is copied into every
+// stored and published copy of the event unmasked.
 func ValidCurrency(code string) bool {
 	if code == "" || len(code) > MaxCurrencyBytes {
 		return false
 	}
 	for i := 0; i < len(code); i++ {
-		if c := code[i]; !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+		if c := code[i]; !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
 			return false
 		}
 	}
-	return true
+	return !redact.HasPAN(code)
 }
 
 // holdsPAN reports whether the integer digits of a valid decimal in range, as sent and as

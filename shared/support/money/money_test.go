@@ -44,6 +44,11 @@ func TestNew(t *testing.T) {
 		{"1", "4111 1111 1111 1111", 0, false, true},
 		{"1", "US D", 0, false, true},
 		{"1", "usdt-tron", 0, false, false},
+		{"1", "USDT_TRC20", 0, false, false},
+		{"1", "USDC.e", 0, false, false},
+		{"1", "4111111111111111", 0, false, true},
+		{"1", "4111-1111-1111-1111", 0, false, true},
+		{"1", "USD%40", 0, false, true},
 		// Amounts whose integer digits hold a card number, as sent or as valued.
 		{"5555555555554444", "USD", 0, false, true},
 		{"-5555555555554444", "USD", 0, false, true},

@@ -103,10 +103,47 @@ func cardName(letters string) bool {
 // mask masks one string found under key: a card-number key masks it as a card number
 // whatever it holds; otherwise its emails and card numbers are masked by shape (Text).
 func mask(key, s string) string {
-	if cardKey(key) {
+	switch {
+	case cardKey(key):
 		return Text(PAN(s)) // the six and four kept of a long non-number may spell an email
+	case idKey(key) && chainHash(s):
+		return s
+	case idKey(key):
+		return Ref(s)
 	}
 	return Text(s)
+}
+
+// chainHash reports whether s has the shape of a blockchain transaction hash: 32 or more
+// letters and digits (hex, 0x-prefixed or not, or base58), at least one a letter. Such a
+// hash is public chain data; its digits are no card number, and the chain-status poller
+// asks for the hash exactly as stored, so masking one would lose the payout.
+func chainHash(s string) bool {
+	s = strings.TrimPrefix(s, "0x")
+	letter := false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
+			letter = true
+		default:
+			return false
+		}
+	}
+	return letter && len(s) >= 32
+}
+
+// idKey reports whether a key names an identifier (transactionId, Withdraw_tx_ID, orderNo,
+// txHash, paymentRef). Its value is masked as Ref masks an event's own id, so the copy in raw
+// and details reads as the id does: starring a stretch of a long id's digits would make it
+// another id. A card number or an email standing alone in it is still masked.
+func idKey(k string) bool {
+	for _, suffix := range [...]string{"id", "ref", "no", "hash"} {
+		if len(k) >= len(suffix) && strings.EqualFold(k[len(k)-len(suffix):], suffix) {
+			return true
+		}
+	}
+	return false
 }
 
 // number masks a number found under key: under a card-number key, or shaped like a card

@@ -234,8 +234,10 @@ func TestText(t *testing.T) {
 		"5555  5555  5555  4444":           "5555  55**  ****  4444",
 		"5555 - 5555 - 5555 - 4444":        "5555 - 55** - **** - 4444",
 		"5555555555554444e0":               "555555******4444e0",
-		`0"0"` + at + "0":                  `0"0***"@0`,           // the quotes keep the 0 before apart
-		"5555555555554444.0":               "555555*******444.0",  // 5555555555544440 passes too
+		`0"0"` + at + "0":                  `0"0***"@0`,          // the quotes keep the 0 before apart
+		"5555555555554444.0":               "555555******4444.0", // a decimal: its integer digits
+		"0.5555555555554444":               "0.5555555555554444", // a fraction's digits are no card number
+		"4111\t1111\t1111\t1111":           "4111\t11**\t****\t1111",
 		"8226.1615.6116.8607":              "8226.1615.6116.8607", // no 13–19 of them pass
 		`"jane q"` + at + "example.com":    `"j***"@example.com`,
 		`x "" ` + at + "example.com":       `x "" @example.com`,
@@ -347,27 +349,27 @@ func FuzzJSON(f *testing.F) {
 		if err != nil {
 			return
 		}
-		var walk func(v any)
-		walk = func(v any) {
+		var walk func(key string, v any)
+		walk = func(key string, v any) {
 			switch x := v.(type) {
 			case string:
-				if Text(x) != x {
-					t.Fatalf("unmasked email or card number %q in %s", x, out)
+				if mask(key, x) != x {
+					t.Fatalf("unmasked email or card number %q under %q in %s", x, key, out)
 				}
 			case map[string]any:
 				for k, vv := range x {
 					if Text(k) != k {
 						t.Fatalf("unmasked key %q in %s", k, out)
 					}
-					walk(vv)
+					walk(k, vv)
 				}
 			case []any:
 				for _, vv := range x {
-					walk(vv)
+					walk(key, vv)
 				}
 			}
 		}
-		walk(decodeNumbers(t, out))
+		walk("", decodeNumbers(t, out))
 	})
 }
 
@@ -470,6 +472,9 @@ func TestRef(t *testing.T) {
 		"1714557600123 4111111111111111":  "1714557600123 411111******1111",
 		"john.doe" + at + "example.com:x": "j***@example.com:x",
 		`"jane q"` + at + "example.com":   `"j***"@example.com`,
+		"04111111111111111":               "0411111******1111", // Luhn ignores leading zeros
+		"00004111111111111111":            "0000411111******1111",
+		"104111111111111111":              "104111111111111111",
 	} {
 		if got := Ref(in); got != want || Ref(got) != got {
 			t.Errorf("Ref(%q)=%q want %q (and idempotent)", in, got, want)
@@ -495,4 +500,24 @@ func FuzzText(f *testing.F) {
 			t.Fatalf("Ref(%q) = %q, again %q", s, r, Ref(r))
 		}
 	})
+}
+
+// Values under identifier keys are masked as ids are (Ref), and a transaction hash not at
+// all: a poller reading withdrawTxId back from details gets the hash the provider sent; a
+// card number or an email standing alone in any other id is still masked.
+func TestValueUnderIDKeys(t *testing.T) {
+	hex := "ab4111111111111111cd9f2c4e6a8b0d1f3e5a7c9b1d3f5e7a9c0b2d4f6e8a0c2e"
+	for _, c := range []struct{ key, in, want string }{
+		{"withdrawTxId", hex, hex},
+		{"Withdraw_tx_ID", "9" + "4111111111111111", "9" + "4111111111111111"},
+		{"withdrawTxId", "0x" + hex, "0x" + hex},
+		{"orderId", "ab-4111111111111111", "ab-411111******1111"},
+		{"txHash", "4111111111111111", "411111******1111"},
+		{"paymentRef", "jane.roe" + at + "example.org", "j***@example.org"},
+		{"note", hex, "ab411111******1111cd9f2c4e6a8b0d1f3e5a7c9b1d3f5e7a9c0b2d4f6e8a0c2e"},
+	} {
+		if got := Value(c.key, c.in); got != c.want {
+			t.Errorf("Value(%q, %q)=%q want %q", c.key, c.in, got, c.want)
+		}
+	}
 }

@@ -85,7 +85,7 @@ func sensitive[T string | []byte](s T) bool {
 
 // panSeparator reports whether c may stand between the digit groups of a card number.
 func panSeparator(c byte) bool {
-	return c == ' ' || c == '-' || c == '.' || c == '/' || c == '_'
+	return c == ' ' || c == '\t' || c == '-' || c == '.' || c == '/' || c == '_'
 }
 
 // atWidth is the length of the at sign starting at s[i], or 0: '@', its full-width and
@@ -261,12 +261,34 @@ func maskPANs[T string | []byte](s T, glued bool) []byte {
 		}
 		var end int
 		pos, end = digitRun(s, i, pos[:0])
+		pos = pos[:integerDigits(s, pos)]
 		if len(pos) >= 13 {
 			out = starPANs(s, pos, out, glued)
 		}
 		i = end
 	}
 	return out
+}
+
+// integerDigits is how many of the run's digits count: all of them, but for a decimal
+// (digits, one '.', digits: 0.1234567890123452, a crypto amount) only those before the
+// point. A fraction's digits are no card number, and starring them would turn two thirds
+// of full-precision amounts in raw into strings.
+func integerDigits[T string | []byte](s T, pos []int32) int {
+	point := 0
+	for k := 1; k < len(pos); k++ {
+		if pos[k] == pos[k-1]+1 {
+			continue
+		}
+		if point > 0 || pos[k] != pos[k-1]+2 || s[pos[k-1]+1] != '.' {
+			return len(pos)
+		}
+		point = k
+	}
+	if point == 0 {
+		return len(pos)
+	}
+	return point
 }
 
 // digitRun appends to pos the positions of the digits of the run starting at s[i] (digits,
@@ -305,7 +327,7 @@ func starPANs[T string | []byte](s T, pos []int32, out []byte, glued bool) []byt
 		for start := max(end-19, 0); start <= end-13; start++ {
 			switch {
 			case (sum[end]-sum[start])%10 != 0, s[pos[start]] == '0': // no issuer's number starts with 0
-			case !glued && start > 0 && pos[start] == pos[start-1]+1:
+			case !glued && !groupStart(s, pos, start):
 			default:
 				if out == nil {
 					out = append([]byte(nil), s...) // a copy, also of a []byte
@@ -317,6 +339,17 @@ func starPANs[T string | []byte](s T, pos []int32, out []byte, glued bool) []byt
 		}
 	}
 	return out
+}
+
+// groupStart reports whether the stretch at start begins a digit group, zeros before it in
+// the group aside: Luhn ignores leading zeros, so 0004111111111111111 holds a card number.
+func groupStart[T string | []byte](s T, pos []int32, start int) bool {
+	for k := start; k > 0 && pos[k] == pos[k-1]+1; k-- {
+		if s[pos[k-1]] != '0' {
+			return false
+		}
+	}
+	return true
 }
 
 // luhnSums returns two prefix sums of the Luhn values of the run's digits: sums[0]

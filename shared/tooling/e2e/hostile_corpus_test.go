@@ -31,7 +31,7 @@ import (
 var (
 	plantedEmail  = "john.doe" + "@" + "example.com"
 	plantedLocal  = "john.doe" + "@" + "localhost"
-	plantedPANs   = []string{"4111111111111111", "5555555555554444", "4111 1111 1111 1111"}
+	plantedPANs   = []string{"4111111111111111", "5555555555554444", "4111 1111 1111 1111", "4111\t1111\t1111\t1111"}
 	plantedEmails = []string{plantedEmail, plantedLocal, plantedQuoted, plantedIP, plantedWide, plantedSmall, plantedStar, plantedURL}
 	// The forms a review found getting through redaction.
 	plantedQuoted = `"jane q"` + "@" + "example.com"
@@ -106,6 +106,9 @@ func hostileCorpus() []corpusCase {
 			set("data.statusReason", "for "+plantedWide+", "+plantedSmall+", "+plantedStar+" and https://x.io/?e="+plantedURL)), 200, ""},
 		{"axpay", "completed", "currency holding an email", set("currency", plantedEmail), 400, provider.ReasonBadField},
 		{"axs", "SUCCESS", "currency holding a card number", set("currency", plantedPANs[2]), 400, provider.ReasonBadField},
+		{"axpay", "completed", "currency holding an unspaced card number", set("currency", plantedPANs[0]), 400, provider.ReasonBadField},
+		{"axs", "SUCCESS", "transactionRef a zero-padded card number", set("transactionRef", "000"+plantedPANs[1]), 200, ""},
+		{"cardorders", "FAIL", "card numbers grouped by tabs", set("failReason", "card "+plantedPANs[3]), 200, ""},
 		{"cardorders", "SUCCESS", "cardCurrency holding an email", set("cardCurrency", plantedLocal), 400, provider.ReasonBadField},
 		{"instaxchange", "completed", "amount that is a card number", set("data.amountInFiat", json.Number(plantedPANs[1]+"e0")), 400, provider.ReasonBadField},
 		{"cxtn", "funds-in-object", "amount that is a card number", set("data.amount", json.Number(plantedPANs[0]+".0")), 400, provider.ReasonBadField},
@@ -276,7 +279,7 @@ func post(t *testing.T, base string, w registry.Webhook, s provider.Sample) (int
 var (
 	digitsOnly = regexp.MustCompile(`[ ._/-]`)
 	// unescape undoes the JSON escapes an email may hide behind in a stored or sent copy.
-	unescape = strings.NewReplacer(`\u0040`, "@", `\uff20`, "\uff20", `\ufe6b`, "\ufe6b", `\"`, `"`)
+	unescape = strings.NewReplacer(`\u0040`, "@", `\uff20`, "\uff20", `\ufe6b`, "\ufe6b", `\"`, `"`, `\t`, "\t")
 )
 
 // corpusLeaks lists the planted personal data and the secrets found in text: the planted
