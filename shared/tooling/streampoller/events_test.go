@@ -25,7 +25,7 @@ import (
 // CXTN account credit as the provider's golden test keeps it.
 const (
 	publisherEventFile = "../../../events/outbox-publisher-insert.json"
-	sampleEvent        = "../../../shared/provider/cxtn/testdata/account-credit.event.json"
+	sampleEvent        = "../../provider/cxtn/testdata/account-credit.event.json"
 	sampleStreamARN    = "arn:aws:dynamodb:us-east-1:123456789012:table/payhooks-events/stream/2026-01-01T00:00:00.000"
 )
 
