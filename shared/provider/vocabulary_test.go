@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/payhooks/payhooks/shared/provider/kit/golden"
 )
 
 // README's tables list exactly the Reason and event Type constants: adding one is a line in
@@ -67,22 +69,14 @@ func constants(t *testing.T, file, typeName string) []string {
 
 // tableColumn returns the backticked values in the first cells of the table under heading.
 func tableColumn(t *testing.T, doc, heading string) []string {
-	_, rest, ok := strings.Cut(doc, "\n"+heading+"\n")
+	rows, ok := golden.TableAfter(doc, "\n"+heading+"\n")
 	if !ok {
 		t.Fatalf("README has no %q section", heading)
 	}
 	var out []string
-	inTable := false
-	for _, line := range strings.Split(rest, "\n") {
-		if !strings.HasPrefix(line, "|") {
-			if inTable {
-				break
-			}
-			continue
-		}
-		inTable = true
+	for _, cells := range rows {
 		// A cell may name several: `card_issue.failed`, `card_recharge.failed`.
-		for _, v := range strings.Split(strings.Split(line, "|")[1], ",") {
+		for _, v := range strings.Split(cells[0], ",") {
 			if v, ok := strings.CutPrefix(strings.TrimSpace(v), "`"); ok {
 				out = append(out, strings.TrimSuffix(v, "`"))
 			}

@@ -75,11 +75,24 @@ func readmeRows(t *testing.T, label string) [][]string {
 		t.Fatalf("README has no %q section", StatusesSection)
 	}
 	section, _, _ = strings.Cut(section, "\n## ")
-	_, rest, ok := strings.Cut(section, "\n**"+label+"**")
+	rows, ok := TableAfter(section, "\n**"+label+"**")
 	if !ok {
 		t.Fatalf("README %s has no **%s** table", StatusesSection, label)
 	}
-	var rows [][]string
+	if len(rows) == 0 {
+		t.Fatalf("README **%s** has no table rows", label)
+	}
+	return rows
+}
+
+// TableAfter returns the cells of the body rows (header and separator left out) of the
+// first Markdown table after the line that starts with marker in doc; ok is false when
+// doc has no such line.
+func TableAfter(doc, marker string) (rows [][]string, ok bool) {
+	_, rest, ok := strings.Cut(doc, marker)
+	if !ok {
+		return nil, false
+	}
 	inTable := false
 	for _, line := range strings.Split(rest, "\n")[1:] {
 		if !strings.HasPrefix(line, "|") {
@@ -88,16 +101,12 @@ func readmeRows(t *testing.T, label string) [][]string {
 			}
 			continue
 		}
-		cells := strings.Split(strings.Trim(line, "|"), "|")
 		if inTable && !strings.HasPrefix(line, "|---") {
-			rows = append(rows, cells)
+			rows = append(rows, strings.Split(strings.Trim(line, "|"), "|"))
 		}
 		inTable = true // the first row is the header
 	}
-	if len(rows) == 0 {
-		t.Fatalf("README **%s** has no table rows", label)
-	}
-	return rows
+	return rows, true
 }
 
 // statusKeys reads a first cell of backticked spellings separated by commas (`none` is the
