@@ -117,9 +117,9 @@ func BoundIDs(ev *Event) {
 	if len(ev.ID) <= MaxRefBytes && redact.Ref(ev.ID) == ev.ID {
 		return // every component is short and plain: nothing to bound or mask
 	}
-	parts := strings.Split(ev.ID, IDSep)
+	parts := SplitID(ev.ID)
 	for i, p := range parts {
-		parts[i] = EscapeRef(safeRef(unescapeRef(p)))
+		parts[i] = EscapeRef(safeRef(p))
 	}
 	ev.ID = boundID(parts)
 }
